@@ -1,0 +1,49 @@
+# Two commands on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONTENT ?= content
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test install lint format import serve clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## make run: install, migrate, import content/, serve with gunicorn on http://127.0.0.1:8000
+run: install
+	$(BIN)/eduhub db upgrade
+	$(BIN)/eduhub content import $(CONTENT)
+	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
+		--access-logfile - wsgi:app
+
+## make test: lint, then the whole suite on SQLite and again on a throwaway PostgreSQL database
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+	@if $(BIN)/python tests/postgres_available.py "$(PG_ADMIN_URL)"; then \
+		echo "== again on PostgreSQL =="; \
+		EDUHUB_TEST_POSTGRES_ADMIN_URL="$(PG_ADMIN_URL)" $(BIN)/pytest -m "not corpora"; \
+	else \
+		echo "PostgreSQL does not answer at $(PG_ADMIN_URL): PostgreSQL run skipped"; \
+	fi
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

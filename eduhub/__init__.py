@@ -1,0 +1,33 @@
+"""EduHub: the open learning hub a coalition of cities runs for its schools and adult learners."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the WSGI application: settings, extensions, blueprints, CLI, error pages."""
+    from eduhub import config, errors, extensions, templating
+    from eduhub.api import bp as api_bp
+    from eduhub.catalog import cli as catalog_cli
+    from eduhub.catalog import media
+    from eduhub.catalog.views import bp as catalog_bp
+    from eduhub.health import bp as health_bp
+
+    settings = config.load(test_config)
+    app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
+    app.config.from_mapping(settings)
+    config.prepare_instance(app)
+
+    extensions.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+
+    app.register_blueprint(catalog_bp)
+    app.register_blueprint(media.bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(health_bp)
+    app.cli.add_command(catalog_cli.content)
+    return app

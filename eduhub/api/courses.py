@@ -1,0 +1,44 @@
+"""``/api/v1/courses``: the catalog as JSON, with the same filters as the web page."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
+
+from eduhub.api import bp, serializers
+from eduhub.catalog import services
+from eduhub.catalog.services import BadRequest, CatalogFilters, NotFound
+
+
+@bp.get("/courses")
+def courses() -> ResponseReturnValue:
+    try:
+        filters = CatalogFilters.from_args(request.args)
+    except BadRequest as exc:
+        abort(400, description=str(exc))
+    page = services.find_courses(filters, current_app.config["PER_PAGE"])
+
+    def link(number: int | None) -> str | None:
+        if number is None:
+            return None
+        return url_for("api.courses", _external=True, **filters.as_args(page=number))
+
+    return jsonify(
+        courses=[serializers.course_summary(course) for course in page.items],
+        page=page.page,
+        per_page=page.per_page,
+        total=page.total,
+        pages=page.pages,
+        next=link(page.next_num if page.has_next else None),
+        prev=link(page.prev_num if page.has_prev else None),
+    )
+
+
+@bp.get("/courses/<path:course_id>")
+def course(course_id: str) -> ResponseReturnValue:
+    org_slug, _, course_slug = course_id.partition("/")
+    try:
+        found = services.get_course(org_slug, course_slug)
+    except NotFound:
+        abort(404, description=f"no course '{course_id}'")
+    return jsonify(serializers.course_detail(found))

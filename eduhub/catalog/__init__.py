@@ -1,0 +1,1 @@
+"""Organizations, courses, modules and lessons: the shared library of the coalition."""

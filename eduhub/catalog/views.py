@@ -1,0 +1,132 @@
+"""Catalog pages: home, catalog, cities, courses, lessons, revision history, sitemap."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+
+from eduhub.catalog import services
+from eduhub.catalog.services import BadRequest, CatalogFilters, NotFound
+
+bp = Blueprint("catalog", __name__)
+
+
+def _conditional(body: str, last_modified: datetime) -> Response:
+    """Send ETag (hash of the page) and Last-Modified; answer 304 when the client is current."""
+    response = Response(body, mimetype="text/html")
+    response.add_etag()
+    response.last_modified = last_modified
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Cookie")
+    return response.make_conditional(request)
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template(
+        "catalog/home.html",
+        featured=services.featured_courses(),
+        organizations=services.contributing_organizations(),
+    )
+
+
+@bp.get("/courses")
+def catalog() -> str:
+    try:
+        filters = CatalogFilters.from_args(request.args)
+    except BadRequest as exc:
+        abort(400, description=str(exc))
+    page = services.find_courses(filters, current_app.config["PER_PAGE"])
+    if filters.page > 1 and filters.page > (page.pages or 1):
+        abort(404, description="That page of the catalog does not exist.")
+    return render_template(
+        "catalog/catalog.html", page=page, filters=filters, options=services.facet_options()
+    )
+
+
+@bp.get("/cities")
+def organizations() -> str:
+    return render_template(
+        "catalog/organizations.html", organizations=services.contributing_organizations()
+    )
+
+
+@bp.get("/cities/<slug>")
+def organization(slug: str) -> str:
+    try:
+        org = services.get_organization(slug)
+    except NotFound:
+        abort(404, description="No city or organization by that name.")
+    return render_template(
+        "catalog/organization.html",
+        org=org,
+        courses=services.organization_courses(org),
+    )
+
+
+@bp.get("/courses/<org_slug>/<course_slug>")
+def course(org_slug: str, course_slug: str) -> Response:
+    try:
+        found = services.get_course(org_slug, course_slug)
+    except NotFound:
+        abort(404, description="No course by that name.")
+    lessons = services.course_lessons(found)
+    body = render_template(
+        "catalog/course.html",
+        course=found,
+        lessons=lessons,
+        minutes=sum(lesson.minutes for lesson in lessons),
+        license_url=services.license_url(found.license),
+    )
+    return _conditional(body, found.updated_at)
+
+
+@bp.get("/lessons/<path:uid>")
+def lesson(uid: str) -> Response:
+    try:
+        found = services.get_lesson(uid)
+    except NotFound:
+        abort(404, description="No lesson with that id.")
+    body = render_template(
+        "catalog/lesson.html",
+        lesson=found,
+        revision=found.current_revision,
+        neighbours=services.neighbours(found),
+        translations=services.translations(found),
+        license_url=services.license_url(found.license),
+    )
+    return _conditional(body, max(found.updated_at, found.course.updated_at))
+
+
+@bp.get("/history/<path:uid>")
+def history(uid: str) -> str:
+    try:
+        found = services.get_lesson(uid)
+        number = request.args.get("revision", type=int)
+        shown = services.get_revision(found, number) if number else None
+    except NotFound:
+        abort(404, description="No such lesson or revision.")
+    return render_template(
+        "catalog/history.html",
+        lesson=found,
+        revisions=services.revisions(found),
+        shown=shown,
+    )
+
+
+@bp.get("/sitemap.xml")
+def sitemap() -> Response:
+    lessons = services.published_lessons()
+    courses = services.live_course_keys()
+    urls = [(url_for("catalog.home", _external=True), None)]
+    urls.append((url_for("catalog.catalog", _external=True), None))
+    urls += [
+        (url_for("catalog.course", org_slug=o, course_slug=c, _external=True), changed)
+        for o, c, changed in courses
+    ]
+    urls += [
+        (url_for("catalog.lesson", uid=uid, _external=True), changed) for uid, changed in lessons
+    ]
+    body = render_template("sitemap.xml", urls=urls)
+    return Response(body, mimetype="application/xml")

@@ -1,0 +1,116 @@
+"""Settings: defaults, then EDUHUB_* environment variables, then test overrides; validated."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Settings read from the environment as ``EDUHUB_<NAME>``, with how to parse each.
+ENV_SETTINGS: dict[str, type] = {
+    "DATABASE_URL": str,
+    "INSTANCE_PATH": str,
+    "SECRET_KEY": str,
+    "CONTENT_DIR": str,
+    "PER_PAGE": int,
+    "MAX_MEDIA_BYTES": int,
+    "LOG_LEVEL": str,
+}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the app refuses to start rather than misbehave."""
+
+
+def _defaults() -> dict[str, Any]:
+    return {
+        "INSTANCE_PATH": str(PROJECT_ROOT / "instance"),
+        "DATABASE_URL": None,  # derived from INSTANCE_PATH below
+        "SECRET_KEY": None,  # generated once and kept in the instance folder
+        "CONTENT_DIR": str(PROJECT_ROOT / "content"),
+        "PER_PAGE": 12,
+        "MAX_MEDIA_BYTES": 5 * 1024 * 1024,
+        "LOG_LEVEL": "INFO",
+        "TESTING": False,
+    }
+
+
+def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for name, kind in ENV_SETTINGS.items():
+        raw = environ.get(f"EDUHUB_{name}")
+        if raw is None or raw == "":
+            continue
+        try:
+            found[name] = kind(raw)
+        except ValueError as exc:
+            raise ConfigError(f"EDUHUB_{name}={raw!r} is not a valid {kind.__name__}") from exc
+    return found
+
+
+def load(
+    test_config: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Merge the three layers and validate; returns Flask config keys."""
+    settings = _defaults()
+    settings.update(_from_environment(os.environ if environ is None else environ))
+    settings.update(test_config or {})
+
+    instance = Path(settings["INSTANCE_PATH"]).expanduser().resolve()
+    settings["INSTANCE_PATH"] = str(instance)
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{instance / 'eduhub.sqlite3'}"
+    settings["CONTENT_DIR"] = str(Path(settings["CONTENT_DIR"]).expanduser())
+    settings["MEDIA_DIR"] = str(instance / "media")
+    _validate(settings)
+
+    settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    settings["MAX_CONTENT_LENGTH"] = settings["MAX_MEDIA_BYTES"] + 1024 * 1024
+    settings["JSON_SORT_KEYS"] = False
+    return settings
+
+
+def _validate(settings: dict[str, Any]) -> None:
+    try:
+        url = make_url(settings["DATABASE_URL"])
+    except ArgumentError as exc:
+        raise ConfigError(f"EDUHUB_DATABASE_URL is not a database URL: {exc}") from exc
+    if url.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise ConfigError(
+            f"EDUHUB_DATABASE_URL: {url.get_backend_name()!r} is not supported "
+            "(use sqlite:/// or postgresql+psycopg://)"
+        )
+    for name in ("PER_PAGE", "MAX_MEDIA_BYTES"):
+        if not isinstance(settings[name], int) or settings[name] < 1:
+            raise ConfigError(f"EDUHUB_{name} must be a positive integer")
+    if settings["PER_PAGE"] > 100:
+        raise ConfigError("EDUHUB_PER_PAGE must be at most 100")
+    if settings["SECRET_KEY"] is not None and len(settings["SECRET_KEY"]) < 16:
+        raise ConfigError("EDUHUB_SECRET_KEY must be at least 16 characters")
+
+
+def prepare_instance(app: Any) -> None:
+    """Create the instance folder and keep a generated secret key there when none is set."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    Path(app.config["MEDIA_DIR"]).mkdir(parents=True, exist_ok=True)
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two workers starting at once must agree on one key.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
