@@ -345,7 +345,7 @@ def _store_media(session: Session, org: Organization, spec: MediaSpec, media_dir
     if row is not None and row.sha256 == spec.sha256:
         return False
     if row is None:
-        row = MediaFile(organization=org, path=spec.path)
+        row = MediaFile(organization_id=org.id, path=spec.path)
         session.add(row)
     row.sha256, row.mime_type, row.size = spec.sha256, spec.mime_type, spec.size
     row.imported_at = utcnow()

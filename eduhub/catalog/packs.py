@@ -238,7 +238,20 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict
     return result
 
 
+class _LineList(list[Any]):
+    """A sequence that remembers the line of each item."""
+
+    lines: list[int]
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _LineList:
+    result = _LineList(loader.construct_object(child, deep=True) for child in node.value)  # type: ignore[no-untyped-call]
+    result.lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
 class _Reporter:
@@ -619,10 +632,9 @@ def _load_modules(
             report.error(module_fields.line("lessons"), "a module needs a list of lessons")
             lesson_list = []
         paths: list[str] = []
-        # The YAML list items have no lines of their own; count from the 'lessons:' key.
-        first_line = module_fields.line("lessons")
+        item_lines = getattr(lesson_list, "lines", [])
         for index, entry in enumerate(lesson_list):
-            line = first_line + 1 + index
+            line = item_lines[index] if index < len(item_lines) else module_fields.line("lessons")
             if not isinstance(entry, str) or not entry.endswith(".md"):
                 report.error(line, f"lesson entry {entry!r} must be a path to a .md file")
                 continue
@@ -720,9 +732,10 @@ def _load_lesson(
         fields.report.error(fields.line("minutes"), "minutes must be a whole number from 1 to 600")
         minutes = None
     tags = fields.text_list("tags", required=False) or []
-    license_id = fields.text("license", required=False) or course.license
-    if license_id not in LICENSES:
+    license_id = fields.text("license", required=False)
+    if license_id and license_id not in LICENSES:
         fields.report.error(fields.line("license"), _license_message(license_id))
+    license_id = license_id or course.license
     authors = fields.text_list("authors", required=False) or course.authors
     translation_of = fields.text("translation_of", required=False)
     translation_uid = None
