@@ -1,0 +1,15 @@
+"""Markdown lesson bodies to safe HTML plus metadata; pure (no Flask, no database)."""
+
+from eduhub.rendering.highlight import highlight_css
+from eduhub.rendering.render import RENDERER_VERSION, render_markdown
+from eduhub.rendering.results import Problem, Rendered, Resolver, TocEntry
+
+__all__ = [
+    "RENDERER_VERSION",
+    "Problem",
+    "Rendered",
+    "Resolver",
+    "TocEntry",
+    "highlight_css",
+    "render_markdown",
+]

@@ -1,0 +1,103 @@
+"""The one markdown-it parser every lesson goes through, built once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml, unescapeAll
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from eduhub.rendering.admonitions import admonitions_plugin
+from eduhub.rendering.highlight import code_block_html
+from eduhub.rendering.mathml import math_error_html
+from eduhub.rendering.slugs import slugify
+
+# Render rules below read only their tokens: render_markdown decides everything per call and
+# records it in token.meta, so this shared parser holds no per-lesson state.
+
+
+class LessonMarkdown(MarkdownIt):
+    """MarkdownIt that lets every link through the parser so render_markdown can judge it.
+
+    The stock validator makes ``[x](javascript:…)`` plain text, which hides it from the
+    link policy (and from the problems an author sees); render_markdown removes such hrefs and
+    the sanitizer checks schemes again.
+    """
+
+    def validateLink(self, url: str) -> bool:
+        return True
+
+
+def _math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    return str(token.meta.get("html") or math_error_html(token.content.strip()))
+
+
+def _math_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    # The wrapper lets the stylesheet scroll a wide equation instead of the whole page.
+    return f'<div class="math-block">{_math(self, tokens, idx, options, env)}</div>\n'
+
+
+def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    info = unescapeAll(token.info).strip()
+    language = info.split(maxsplit=1)[0] if info else ""
+    return code_block_html(token.content, language)
+
+
+def _code_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return code_block_html(tokens[idx].content, "")
+
+
+def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    alt = escapeHtml(self.renderInlineAsText(token.children, options, env))
+    src = escapeHtml(str(token.attrGet("src") or ""))
+    shown_as = token.meta.get("shown_as", "img")
+    if shown_as == "link":
+        # The hub loads no third-party assets: a remote image becomes a link to it.
+        return f'<a href="{src}" class="remote-image" rel="noopener noreferrer">{alt or src}</a>'
+    if shown_as == "alt":
+        return f'<span class="image-missing">{alt}</span>'
+    title = token.attrGet("title")
+    title_attr = f' title="{escapeHtml(str(title))}"' if title else ""
+    return f'<img src="{src}" alt="{alt}"{title_attr} loading="lazy" decoding="async">'
+
+
+def build_parser() -> LessonMarkdown:
+    """CommonMark (raw HTML off) plus the syntax docs/content-format.md specifies."""
+    md = LessonMarkdown("js-default", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(tasklists_plugin)
+    md.use(deflist_plugin)
+    md.use(
+        dollarmath_plugin,
+        # "$5 and $10" is money, not math: no space inside the dollars, no digit outside them.
+        allow_space=False,
+        allow_digits=False,
+        # A stray "$$" must not swallow the rest of the lesson.
+        allow_blank_lines=False,
+        # "$$x$$" inside a paragraph is display math too, not "$" around inline math.
+        double_inline=True,
+    )
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
+    md.use(admonitions_plugin)
+    for rule in ("math_inline", "math_inline_double"):
+        md.add_render_rule(rule, _math)
+    for rule in ("math_block", "math_block_label"):
+        md.add_render_rule(rule, _math_block)
+    md.add_render_rule("fence", _fence)
+    md.add_render_rule("code_block", _code_block)
+    md.add_render_rule("image", _image)
+    return md
+
+
+PARSER = build_parser()

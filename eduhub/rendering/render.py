@@ -1,0 +1,258 @@
+"""render_markdown: one lesson body in, sanitized HTML and everything known about it out."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import unquote
+
+from markdown_it.token import Token
+
+from eduhub.rendering.admonitions import CLOSE_TYPE, OPEN_TYPE, parse_info
+from eduhub.rendering.mathml import MathError, tex_to_mathml
+from eduhub.rendering.parser import PARSER
+from eduhub.rendering.results import Problem, Rendered, Resolver, Severity, TocEntry
+from eduhub.rendering.sanitizer import sanitize
+from eduhub.rendering.urls import Kind, classify
+
+# Bump whenever the HTML (or anything else in Rendered) changes for the same input, so stored
+# lessons can be re-rendered.
+RENDERER_VERSION = 1
+
+_EXTERNAL_REL = "noopener noreferrer"
+# markdown-it normalises line endings and NUL this way before numbering lines (token.map).
+_NEWLINES = re.compile(r"\r\n?|\n")
+# Lone surrogates cannot be encoded as UTF-8, which nh3 (Rust) requires.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_ALIGN_STYLE = re.compile(r"text-align:\s*(left|right|center)")
+
+
+def render_markdown(
+    source: str, resolver: Resolver | None = None, *, line_offset: int = 0
+) -> Rendered:
+    """Render a lesson body (front matter already removed) to safe HTML.
+
+    ``line_offset`` is the number of lines before the body in the file (the front matter), so
+    problems carry lines of the original file. Without a resolver, relative links and images
+    are counted but left as written and never reported, and nothing counts as resolved.
+    """
+    source = _SURROGATES.sub("\ufffd", source)
+    env: dict[str, Any] = {}
+    tokens = PARSER.parse(source, env)
+    lines = _NEWLINES.sub("\n", source).replace("\0", "\ufffd").split("\n")
+    walk = _Walk(lines, resolver, line_offset)
+    walk.blocks(tokens)
+    html = sanitize(PARSER.renderer.render(tokens, PARSER.options, env))
+    return Rendered(
+        html=html,
+        toc=tuple(walk.toc),
+        text="\n".join(walk.text),
+        headings=tuple(walk.headings),
+        problems=tuple(sorted(walk.problems, key=lambda problem: problem.line)),
+        math_rendered=walk.math_rendered,
+        math_failed=walk.math_failed,
+        images=walk.images,
+        images_resolved=walk.images_resolved,
+        links=walk.links,
+        links_resolved=walk.links_resolved,
+        admonitions=walk.admonitions,
+    )
+
+
+class _Lines:
+    """The source lines of one block, to find which line an inline link or formula is on."""
+
+    def __init__(self, lines: list[str], line_map: list[int] | None) -> None:
+        self.lines = lines
+        if line_map is None:
+            # Inline footnotes carry no map: search the whole lesson.
+            self.first, self.end = 0, len(lines)
+        else:
+            self.first, self.end = line_map[0], max(line_map[1], line_map[0] + 1)
+        self.text: str | None = None  # joined only when something needs locating
+        self.cursor = 0  # repeated targets in one block are found in order
+
+    def locate(self, *candidates: str) -> int:
+        """0-based source line of the first candidate found, else the block's first line."""
+        if self.text is None:
+            self.text = "\n".join(self.lines[self.first : self.end])
+        for start in (self.cursor, 0):
+            for candidate in candidates:
+                needle = candidate.split("\n", 1)[0]
+                if not needle:
+                    continue
+                found = self.text.find(needle, start)
+                if found >= 0:
+                    self.cursor = found + len(needle)
+                    return self.first + self.text.count("\n", 0, found)
+        return self.first
+
+
+class _Walk:
+    """One pass over the token stream: judge links, images and math; collect the metadata."""
+
+    def __init__(self, lines: list[str], resolver: Resolver | None, line_offset: int) -> None:
+        self.lines = lines
+        self.resolver = resolver
+        self.line_offset = line_offset
+        self.problems: list[Problem] = []
+        self.toc: list[TocEntry] = []
+        self.headings: list[str] = []
+        self.text: list[str] = []
+        self.math_rendered = self.math_failed = 0
+        self.images = self.images_resolved = 0
+        self.links = self.links_resolved = 0
+        self.admonitions = 0
+
+    def report(self, line: int, severity: Severity, message: str) -> None:
+        self.problems.append(Problem(line + 1 + self.line_offset, severity, message))
+
+    def blocks(self, tokens: list[Token]) -> None:
+        open_admonitions: list[Token] = []
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "inline":
+                self.inline(token)
+            elif kind == "heading_open":
+                self.heading(token, tokens[index + 1])
+            elif kind in ("fence", "code_block"):
+                self.add_text(token.content)
+            elif kind in ("math_block", "math_block_label"):
+                self.add_text(token.content)
+                self.math(token, _first_line(token), display=True)
+            elif kind in ("th_open", "td_open"):
+                _align_by_class(token)
+            elif kind == OPEN_TYPE:
+                admonition = parse_info(token.info)
+                token.meta["admonition"] = admonition
+                open_admonitions.append(token)
+                self.admonitions += 1
+                self.add_text(admonition.title)
+                if not admonition.known:
+                    self.report(
+                        _first_line(token),
+                        "warning",
+                        f"unknown admonition kind '{admonition.kind}'",
+                    )
+            elif kind == CLOSE_TYPE and open_admonitions:
+                token.meta["admonition"] = open_admonitions.pop().meta["admonition"]
+
+    def heading(self, heading: Token, inline: Token) -> None:
+        title = _plain_text(inline.children or [])
+        self.headings.append(title)
+        level = int(heading.tag[1])
+        if level in (2, 3):
+            self.toc.append(TocEntry(level, str(heading.attrGet("id") or ""), title))
+
+    def inline(self, token: Token) -> None:
+        children = token.children or []
+        lines = _Lines(self.lines, token.map)
+        hide_link_close = False
+        for child in children:
+            kind = child.type
+            if kind == "link_open":
+                hide_link_close = not self.link(child, lines)
+                child.hidden = hide_link_close
+            elif kind == "link_close":
+                child.hidden = hide_link_close
+                hide_link_close = False
+            elif kind == "image":
+                self.image(child, lines)
+            elif kind in ("math_inline", "math_inline_double"):
+                tex = child.content.strip()
+                line = lines.locate(f"{child.markup}{tex}", tex)
+                self.math(child, line, display=kind == "math_inline_double")
+        self.add_text(_plain_text(children))
+
+    def link(self, token: Token, lines: _Lines) -> bool:
+        """Rewrite or judge one link; False means show its text without the link."""
+        href = str(token.attrGet("href") or "")
+        target = classify(href)
+        if target.kind is Kind.EXTERNAL:
+            token.attrSet("rel", _EXTERNAL_REL)
+        elif target.kind is Kind.REFUSED:
+            line = lines.locate(f"]({href}", href, unquote(href), f"{target.scheme}:")
+            self.report(line, "warning", f"link with scheme '{target.scheme}:' removed")
+            return False
+        elif target.kind is Kind.RELATIVE and target.path:
+            self.links += 1
+            if self.resolver is None:
+                return True
+            url = self.resolver.link(target.path)
+            if url is None:
+                line = lines.locate(f"]({href}", f"](<{href}", href, unquote(href))
+                self.report(line, "error", f"broken link: {unquote(href)}")
+                return False
+            token.attrSet("href", url + target.fragment)
+            self.links_resolved += 1
+        return True
+
+    def image(self, token: Token, lines: _Lines) -> None:
+        src = str(token.attrGet("src") or "")
+        shown = unquote(src)
+        target = classify(src)
+        line = lines.locate(f"]({src}", f"](<{src}", src, shown)
+        if not _plain_text(token.children or []).strip():
+            self.report(line, "warning", f"image without alt text: {shown}")
+        if target.kind is Kind.EXTERNAL:
+            token.meta["shown_as"] = "link"
+            self.report(line, "warning", f"remote image not embedded: {shown}")
+        elif target.kind in (Kind.REFUSED, Kind.MAILTO):
+            token.meta["shown_as"] = "alt"
+            self.report(line, "warning", f"image with scheme '{target.scheme}:' removed")
+        elif target.kind in (Kind.RELATIVE, Kind.FRAGMENT):
+            self.images += 1
+            if self.resolver is None:
+                return
+            url = self.resolver.image(target.path) if target.path else None
+            if url is None:
+                token.meta["shown_as"] = "alt"
+                self.report(line, "error", f"missing image: {shown}")
+                return
+            token.attrSet("src", url)
+            self.images_resolved += 1
+
+    def math(self, token: Token, line: int, *, display: bool) -> None:
+        tex = token.content.strip()
+        try:
+            token.meta["html"] = tex_to_mathml(tex, display=display)
+        except MathError as error:
+            self.math_failed += 1
+            shown = tex if len(tex) <= 40 else tex[:39] + "…"
+            self.report(line, "warning", f"could not render math: {error} in {shown!r}")
+        else:
+            self.math_rendered += 1
+
+    def add_text(self, text: str) -> None:
+        text = " ".join(text.split())
+        if text:
+            self.text.append(text)
+
+
+def _plain_text(children: Sequence[Token]) -> str:
+    """What a reader sees of an inline run, without markup or footnote markers."""
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(_plain_text(child.children or []))
+    return " ".join("".join(parts).split())
+
+
+def _first_line(token: Token) -> int:
+    return token.map[0] if token.map else 0
+
+
+def _align_by_class(cell: Token) -> None:
+    """markdown-it aligns table cells with style=; the hub allows no style attributes."""
+    style = cell.attrGet("style")
+    if style is None:
+        return
+    del cell.attrs["style"]
+    match = _ALIGN_STYLE.search(str(style))
+    if match:
+        cell.attrSet("class", f"align-{match.group(1)}")
