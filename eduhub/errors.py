@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -24,9 +24,15 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     if _wants_json():
         response = jsonify(error={"code": code, "name": error.name, "message": error.description})
-        return response, code
-    template = "errors/404.html" if code == 404 else "errors/error.html"
-    return render_template(template, error=error, code=code), code
+    else:
+        template = "errors/404.html" if code == 404 else "errors/error.html"
+        response = make_response(render_template(template, error=error, code=code))
+    response.status_code = code
+    # Keep what the exception says beyond its body, such as Allow on a 405.
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def handle_unexpected(error: Exception) -> ResponseReturnValue:

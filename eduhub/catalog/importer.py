@@ -311,6 +311,7 @@ def _retire_missing(
         if lesson.uid not in seen:
             lesson.retired_at = now
             lesson.updated_at = now
+            lesson.course.updated_at = now  # the course outline changed
             retired.append(lesson.uid)
     return retired
 

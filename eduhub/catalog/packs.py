@@ -887,4 +887,33 @@ def _finish(tree: PackTree, max_media_bytes: int, render: bool) -> None:
             tree.messages.append(
                 Message(_display(lesson.file), problem.line, problem.severity, text)
             )
+    if render:
+        _check_fragments(tree)
     tree.messages.sort(key=lambda m: (m.path, m.line))
+
+
+def _check_fragments(tree: PackTree) -> None:
+    """Links to ``#heading`` must name a heading that exists in the lesson they point to."""
+    anchors = {
+        lesson_url(lesson.uid): set(lesson.rendered.anchors)
+        for lesson in tree.lessons
+        if lesson.rendered
+    }
+    for lesson in tree.lessons:
+        if lesson.rendered is None:
+            continue
+        own = set(lesson.rendered.anchors)
+        for ref in lesson.rendered.lesson_links:
+            if not ref.fragment:
+                continue
+            known = own if not ref.url else anchors.get(ref.url)
+            if known is not None and ref.fragment not in known:
+                where = "this lesson" if not ref.url else ref.url
+                tree.messages.append(
+                    Message(
+                        _display(lesson.file),
+                        ref.line,
+                        "warning",
+                        f"link to a missing heading: #{ref.fragment} in {where}",
+                    )
+                )

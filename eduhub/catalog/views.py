@@ -88,15 +88,21 @@ def lesson(uid: str) -> Response:
         found = services.get_lesson(uid)
     except NotFound:
         abort(404, description="No lesson with that id.")
+    translations = services.translations(found)
     body = render_template(
         "catalog/lesson.html",
         lesson=found,
         revision=found.current_revision,
         neighbours=services.neighbours(found),
-        translations=services.translations(found),
+        translations=translations,
         license_url=services.license_url(found.license),
     )
-    return _conditional(body, max(found.updated_at, found.course.updated_at))
+    # The page shows its course (outline, neighbours) and its translations: any of them changing
+    # changes the page.
+    changed = max(
+        [found.updated_at, found.course.updated_at, *(t.updated_at for t in translations)]
+    )
+    return _conditional(body, changed)
 
 
 @bp.get("/history/<path:uid>")

@@ -2,10 +2,11 @@
 
 from eduhub.rendering.highlight import highlight_css
 from eduhub.rendering.render import RENDERER_VERSION, render_markdown
-from eduhub.rendering.results import Problem, Rendered, Resolver, TocEntry
+from eduhub.rendering.results import LinkRef, Problem, Rendered, Resolver, TocEntry
 
 __all__ = [
     "RENDERER_VERSION",
+    "LinkRef",
     "Problem",
     "Rendered",
     "Resolver",

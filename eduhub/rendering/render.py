@@ -12,7 +12,7 @@ from markdown_it.token import Token
 from eduhub.rendering.admonitions import CLOSE_TYPE, OPEN_TYPE, parse_info
 from eduhub.rendering.mathml import MathError, tex_to_mathml
 from eduhub.rendering.parser import PARSER
-from eduhub.rendering.results import Problem, Rendered, Resolver, Severity, TocEntry
+from eduhub.rendering.results import LinkRef, Problem, Rendered, Resolver, Severity, TocEntry
 from eduhub.rendering.sanitizer import sanitize
 from eduhub.rendering.urls import Kind, classify
 
@@ -25,6 +25,7 @@ _EXTERNAL_REL = "noopener noreferrer"
 _NEWLINES = re.compile(r"\r\n?|\n")
 # Lone surrogates cannot be encoded as UTF-8, which nh3 (Rust) requires.
 _SURROGATES = re.compile("[\ud800-\udfff]")
+_ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
 _ALIGN_STYLE = re.compile(r"text-align:\s*(left|right|center)")
 
 
@@ -57,6 +58,8 @@ def render_markdown(
         links=walk.links,
         links_resolved=walk.links_resolved,
         admonitions=walk.admonitions,
+        anchors=tuple(_ID_ATTRIBUTE.findall(html)),
+        lesson_links=tuple(walk.lesson_links),
     )
 
 
@@ -104,6 +107,7 @@ class _Walk:
         self.images = self.images_resolved = 0
         self.links = self.links_resolved = 0
         self.admonitions = 0
+        self.lesson_links: list[LinkRef] = []
 
     def report(self, line: int, severity: Severity, message: str) -> None:
         self.problems.append(Problem(line + 1 + self.line_offset, severity, message))
@@ -175,6 +179,9 @@ class _Walk:
             line = lines.locate(f"]({href}", href, unquote(href), f"{target.scheme}:")
             self.report(line, "warning", f"link with scheme '{target.scheme}:' removed")
             return False
+        elif target.kind is Kind.FRAGMENT:
+            line = lines.locate(f"]({href}", f"]({unquote(href)}", href, unquote(href))
+            self.lesson_links.append(LinkRef(line + 1 + self.line_offset, "", unquote(href[1:])))
         elif target.kind is Kind.RELATIVE and target.path:
             self.links += 1
             if self.resolver is None:
@@ -186,6 +193,9 @@ class _Walk:
                 return False
             token.attrSet("href", url + target.fragment)
             self.links_resolved += 1
+            line = lines.locate(f"]({href}", f"](<{href}", href, unquote(href))
+            fragment = unquote(target.fragment[1:])
+            self.lesson_links.append(LinkRef(line + 1 + self.line_offset, url, fragment))
         return True
 
     def image(self, token: Token, lines: _Lines) -> None:

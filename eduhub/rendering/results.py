@@ -39,6 +39,15 @@ class Resolver(Protocol):
 
 
 @dataclass(frozen=True)
+class LinkRef:
+    """A link to another lesson or to a heading in this one, kept so fragments can be checked."""
+
+    line: int  # in the original file, like Problem.line
+    url: str  # the resolved URL without fragment; "" for "#heading" in the same lesson
+    fragment: str  # percent-decoded, without "#"; "" when there is none
+
+
+@dataclass(frozen=True)
 class Rendered:
     """Sanitized HTML plus what the importer, the validator and search need to know about it."""
 
@@ -54,3 +63,5 @@ class Rendered:
     links: int
     links_resolved: int
     admonitions: int
+    anchors: tuple[str, ...] = ()  # every element id a link can target (headings, footnotes)
+    lesson_links: tuple[LinkRef, ...] = ()

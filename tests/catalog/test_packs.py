@@ -206,7 +206,9 @@ def test_links_and_images_resolve_across_folders_of_the_organization(tmp_path: P
     write_lesson(
         course, "a/one.md", body="# One\n\n[two](../b/two.md#part)\n\n![dot](img/dot.png)\n"
     )
-    write_lesson(course, "b/two.md", id="second", body="# Two\n\n![dot](../a/img/dot.png)\n")
+    write_lesson(
+        course, "b/two.md", id="second", body="# Two\n\n## Part\n\n![dot](../a/img/dot.png)\n"
+    )
     tree = load_tree(tmp_path)
     assert tree.messages == []
     html = tree.lessons[0].rendered.html
@@ -294,3 +296,19 @@ def test_limit_to_one_course_still_resolves_links_into_the_others(tmp_path: Path
 
 def test_slugify_folds_accents() -> None:
     assert slugify("Energía Solar: ¿qué es?") == "energia-solar-que-es"
+
+
+def test_links_to_missing_headings_are_warnings(tmp_path: Path) -> None:
+    course = write_course(write_org(tmp_path), lessons=["one.md", "two.md"])
+    body = (
+        "# One\n\n## Cómo regar\n\n[ok](two.md#practice) and [also ok](#cómo-regar)\n\n"
+        "[bad](two.md#nowhere)\n\n[bad too](#missing)\n"
+    )
+    write_lesson(course, "one.md", body=body)
+    write_lesson(course, "two.md", id="two", body="# Two\n\n## Practice\n\nText.\n")
+    assert messages(tmp_path) == [
+        "testville/fractions/one.md:14: warning: link to a missing heading: #nowhere in "
+        "/lessons/testville/two",
+        "testville/fractions/one.md:16: warning: link to a missing heading: #missing "
+        "in this lesson",
+    ]

@@ -15,6 +15,7 @@ from eduhub.rendering import RENDERER_VERSION, Rendered, TocEntry, render_markdo
 def test_public_api_is_exactly_the_documented_names() -> None:
     assert set(eduhub.rendering.__all__) == {
         "RENDERER_VERSION",
+        "LinkRef",
         "Problem",
         "Rendered",
         "Resolver",
@@ -37,6 +38,29 @@ def test_public_api_is_exactly_the_documented_names() -> None:
         "links",
         "links_resolved",
         "admonitions",
+        "anchors",
+        "lesson_links",
+    ]
+
+
+def test_anchors_and_lesson_links_let_the_validator_check_fragments() -> None:
+    class Resolver:
+        def link(self, target: str) -> str | None:
+            return "/lessons/org/two" if target == "two.md" else None
+
+        def image(self, target: str) -> str | None:
+            return None
+
+    source = (
+        "# Uno\n\n## Cómo regar\n\nSee [two](two.md#práctica),\n"
+        "[here](#cómo-regar)[^1].\n\n[^1]: Note.\n"
+    )
+    rendered = render_markdown(source, Resolver(), line_offset=10)
+    assert {"uno", "cómo-regar"} <= set(rendered.anchors)
+    assert any(anchor.startswith("fn") for anchor in rendered.anchors)
+    assert [(ref.line, ref.url, ref.fragment) for ref in rendered.lesson_links] == [
+        (15, "/lessons/org/two", "práctica"),
+        (16, "", "cómo-regar"),
     ]
 
 
