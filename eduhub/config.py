@@ -74,6 +74,9 @@ def load(
     settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
     settings["MAX_CONTENT_LENGTH"] = settings["MAX_MEDIA_BYTES"] + 1024 * 1024
     settings["JSON_SORT_KEYS"] = False
+    # CSRF tokens live as long as the session rather than one hour, so a page revalidated with
+    # a 304 still carries a valid token (see docs/decisions.md).
+    settings.setdefault("WTF_CSRF_TIME_LIMIT", None)
     return settings
 
 

@@ -279,6 +279,19 @@ def translations(lesson: Lesson) -> list[Lesson]:
     return list(db.session.scalars(query))
 
 
+def page_changed_at(lesson: Lesson) -> datetime:
+    """When anything a lesson page shows last changed: the lesson, its course (outline,
+    neighbours), its organization, and any language version, retired ones included."""
+    root = lesson.translation_of_uid or lesson.uid
+    versions = db.session.scalar(
+        select(func.max(Lesson.updated_at)).where(
+            (Lesson.uid == root) | (Lesson.translation_of_uid == root)
+        )
+    )
+    times = [lesson.updated_at, lesson.course.updated_at, lesson.organization.updated_at]
+    return max(times + ([versions] if versions else []))
+
+
 def revisions(lesson: Lesson) -> list[Any]:
     return list(lesson.revisions)
 

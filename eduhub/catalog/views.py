@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from eduhub.catalog import services
 from eduhub.catalog.services import BadRequest, CatalogFilters, NotFound
@@ -12,10 +23,19 @@ from eduhub.catalog.services import BadRequest, CatalogFilters, NotFound
 bp = Blueprint("catalog", __name__)
 
 
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="[^"]*">')
+
+
 def _conditional(body: str, last_modified: datetime) -> Response:
-    """Send ETag (hash of the page) and Last-Modified; answer 304 when the client is current."""
+    """Send ETag and Last-Modified; answer 304 when the client's copy is current.
+
+    The ETag hashes the page without its signed CSRF token (re-signed with a timestamp on every
+    request) but with the session's raw CSRF secret, so it changes only when the page does or
+    when the token in the cached copy would stop being valid.
+    """
     response = Response(body, mimetype="text/html")
-    response.add_etag()
+    stable = _CSRF_META.sub("", body) + str(session.get("csrf_token", ""))
+    response.set_etag(hashlib.sha256(stable.encode()).hexdigest()[:32])
     response.last_modified = last_modified
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Cookie")
@@ -79,7 +99,7 @@ def course(org_slug: str, course_slug: str) -> Response:
         minutes=sum(lesson.minutes for lesson in lessons),
         license_url=services.license_url(found.license),
     )
-    return _conditional(body, found.updated_at)
+    return _conditional(body, max(found.updated_at, found.organization.updated_at))
 
 
 @bp.get("/lessons/<path:uid>")
@@ -97,12 +117,7 @@ def lesson(uid: str) -> Response:
         translations=translations,
         license_url=services.license_url(found.license),
     )
-    # The page shows its course (outline, neighbours) and its translations: any of them changing
-    # changes the page.
-    changed = max(
-        [found.updated_at, found.course.updated_at, *(t.updated_at for t in translations)]
-    )
-    return _conditional(body, changed)
+    return _conditional(body, services.page_changed_at(found))
 
 
 @bp.get("/history/<path:uid>")
