@@ -17,6 +17,8 @@ def courses() -> ResponseReturnValue:
     except BadRequest as exc:
         abort(400, description=str(exc))
     page = services.find_courses(filters, current_app.config["PER_PAGE"])
+    if filters.page > 1 and filters.page > (page.pages or 1):
+        abort(404, description=f"page {filters.page} is past the last page ({page.pages or 1})")
 
     def link(number: int | None) -> str | None:
         if number is None:

@@ -104,7 +104,7 @@ def find_courses(filters: CatalogFilters, per_page: int) -> Pagination:
             )
         )
     if filters.level:
-        query = query.where(Course.level == filters.level)
+        query = query.where(func.lower(Course.level) == filters.level.lower())
     if filters.language:
         query = query.where(func.lower(Course.language) == filters.language.lower())
     if filters.city or filters.org:
