@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask
@@ -19,6 +20,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = config.load(test_config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
     app.config.from_mapping(settings)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("eduhub").setLevel(settings["LOG_LEVEL"].upper())
     config.prepare_instance(app)
 
     extensions.init_app(app)

@@ -95,6 +95,8 @@ def _validate(settings: dict[str, Any]) -> None:
             raise ConfigError(f"EDUHUB_{name} must be a positive integer")
     if settings["PER_PAGE"] > 100:
         raise ConfigError("EDUHUB_PER_PAGE must be at most 100")
+    if str(settings["LOG_LEVEL"]).upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError("EDUHUB_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
     if settings["SECRET_KEY"] is not None and len(settings["SECRET_KEY"]) < 16:
         raise ConfigError("EDUHUB_SECRET_KEY must be at least 16 characters")
 

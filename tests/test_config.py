@@ -35,6 +35,7 @@ def test_environment_overrides_defaults_and_test_config_overrides_environment(
         ({"EDUHUB_DATABASE_URL": "not a url"}, "EDUHUB_DATABASE_URL is not a database URL"),
         ({"EDUHUB_DATABASE_URL": "mysql://x@y/z"}, "'mysql' is not supported"),
         ({"EDUHUB_SECRET_KEY": "short"}, "at least 16 characters"),
+        ({"EDUHUB_LOG_LEVEL": "loud"}, "EDUHUB_LOG_LEVEL must be"),
     ],
 )
 def test_bad_settings_stop_the_app_with_a_clear_message(
