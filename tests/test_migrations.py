@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -46,4 +47,41 @@ def test_cli_db_upgrade_creates_the_schema(tmp_path: Path, postgres_url: str | N
         db.drop_all()
         with db.engine.begin() as connection:
             connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()
+
+
+def test_upgrading_an_existing_catalog_keeps_every_row(
+    tmp_path: Path, postgres_url: str | None
+) -> None:
+    """Lessons imported under the first schema survive every later migration unchanged."""
+    app = _fresh_app(tmp_path, postgres_url)
+    with app.app_context():
+        upgrade(revision="2fb2d0e57146")
+        statements = [
+            "INSERT INTO organizations (id, slug, name, kind, city, country, created_at, "
+            "updated_at) VALUES (1, 'o', 'O', 'city', 'C', 'X', '2026-01-01', '2026-01-01')",
+            "INSERT INTO courses (id, organization_id, slug, title, summary, level, language, "
+            "license, authors, featured, source_path, content_hash, created_at, updated_at) "
+            "VALUES (1, 1, 'c', 'T', 'S', 'adult', 'en', 'CC0-1.0', '[]', false, 'c', 'h', "
+            "'2026-01-01', '2026-01-01')",
+            "INSERT INTO lessons (id, uid, organization_id, course_id, position, title, summary, "
+            "objectives, minutes, tags, language, license, authors, source_path, "
+            "revision_number, created_at, updated_at) VALUES (1, 'o/l', 1, 1, 0, 'L', 'S', "
+            "'[\"x\"]', 5, '[]', 'en', 'CC0-1.0', '[\"A\"]', 'c/l.md', 1, "
+            "'2026-01-01', '2026-01-01')",
+        ]
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+        upgrade()
+        with db.engine.connect() as connection:
+            row = connection.exec_driver_sql(
+                "SELECT uid, title, objectives, authors, translators, extra FROM lessons"
+            ).one()
+            dialect = connection.exec_driver_sql("SELECT dialect FROM courses").scalar()
+        assert row[0:2] == ("o/l", "L")
+        as_json = [value if not isinstance(value, str) else json.loads(value) for value in row[2:]]
+        assert as_json == [["x"], ["A"], [], {}]
+        assert dialect == "eduhub"
+        downgrade(revision="base")
         db.engine.dispose()

@@ -33,6 +33,7 @@ def course_summary(course: Course) -> dict[str, Any]:
         "language": course.language,
         "license": course.license,
         "authors": course.authors,
+        "source_url": course.source_url,
         "organization": organization(course.organization),
         "retired": course.retired_at is not None,
         "url": url_for(
@@ -90,9 +91,12 @@ def lesson_detail(lesson: Lesson) -> dict[str, Any]:
             "attribution": {
                 "organization": organization(lesson.organization),
                 "authors": lesson.authors,
+                "translators": lesson.translators,
                 "license": lesson.license,
                 "license_url": services.license_url(lesson.license),
                 "source_path": lesson.source_path,
+                "source_url": lesson.course.source_url,
+                "doi": lesson.extra.get("doi"),
             },
             "revision": {
                 "number": revision.number,

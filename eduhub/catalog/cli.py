@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from flask import current_app
 from sqlalchemy import select
 
-from eduhub.catalog import importer
+from eduhub.catalog import fidelity, foreign, importer
 from eduhub.catalog.models import Organization
-from eduhub.catalog.packs import PackError, PackTree, load_tree
+from eduhub.catalog.packs import OrgSpec, PackError, PackTree, load_tree
 from eduhub.extensions import db
 
 
@@ -21,12 +23,30 @@ def content() -> None:
     """Validate, import and re-render content packs."""
 
 
-def _load(path: Path, org: str | None, course: str | None) -> PackTree:
-    def known_org(slug: str):  # type: ignore[no-untyped-def]
+def _load(
+    path: Path,
+    org: str | None,
+    course: str | None,
+    dialect: str | None = None,
+    license_id: str | None = None,
+    source: str | None = None,
+) -> PackTree:
+    def known_org(slug: str) -> OrgSpec | None:
         row = db.session.scalar(select(Organization).where(Organization.slug == slug))
         return importer.org_spec_from_row(row) if row else None
 
     try:
+        dialect = dialect or foreign.detect_dialect(path)
+        if dialect != "eduhub":
+            options = foreign.ForeignOptions(
+                org_slug=org,
+                course_slug=course,
+                license=license_id,
+                source=source,
+                max_media_bytes=current_app.config["MAX_MEDIA_BYTES"],
+                known_orgs=known_org,
+            )
+            return foreign.load_foreign(path, dialect, options)
         return load_tree(
             path,
             org_slug=org,
@@ -39,6 +59,53 @@ def _load(path: Path, org: str | None, course: str | None) -> PackTree:
         raise click.ClickException(str(exc)) from exc
 
 
+def _pack_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Options shared by validate and import."""
+    options = [
+        click.option(
+            "--org",
+            "org",
+            metavar="SLUG",
+            help="Only this organization; for a pack without org.yml, the organization "
+            "to import it for (created when new).",
+        ),
+        click.option("--course", "course", metavar="SLUG", help="Only this course."),
+        click.option(
+            "--dialect",
+            type=click.Choice(foreign.DIALECTS),
+            help="How the pack is written; detected when unambiguous.",
+        ),
+        click.option(
+            "--license",
+            "license_id",
+            metavar="SPDX",
+            help="License of a pack that states none itself, e.g. CC-BY-4.0.",
+        ),
+        click.option(
+            "--source",
+            metavar="URL",
+            help="Where the pack comes from (repository URL), shown on every lesson.",
+        ),
+        click.option(
+            "--report",
+            type=click.Path(dir_okay=False, writable=True, path_type=Path),
+            help="Write the fidelity report (JSON) to this file.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _write_report(tree: PackTree, report_path: Path | None, *, show_totals: bool) -> None:
+    report = fidelity.build_report(tree)
+    if report_path is not None:
+        report_path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+        click.echo(f"fidelity report written to {report_path}")
+    if show_totals:
+        click.echo(fidelity.format_totals(report["totals"]))
+
+
 def _print_messages(tree: PackTree) -> None:
     for message in tree.messages:
         click.echo(str(message), err=message.is_error)
@@ -46,20 +113,23 @@ def _print_messages(tree: PackTree) -> None:
 
 @content.command("validate")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--org",
-    "org",
-    metavar="SLUG",
-    help="Only this organization (or the owner of a lone course folder).",
-)
-@click.option("--course", "course", metavar="SLUG", help="Only this course.")
-def validate_command(path: Path, org: str | None, course: str | None) -> None:
+@_pack_options
+def validate_command(
+    path: Path,
+    org: str | None,
+    course: str | None,
+    dialect: str | None,
+    license_id: str | None,
+    source: str | None,
+    report: Path | None,
+) -> None:
     """Check a content pack and print every problem as PATH:LINE: SEVERITY: MESSAGE.
 
     Exits with status 1 when there is at least one error; warnings alone exit 0.
     """
-    tree = _load(path, org, course)
+    tree = _load(path, org, course, dialect, license_id, source)
     _print_messages(tree)
+    _write_report(tree, report, show_totals=tree.dialect_used != "eduhub")
     click.echo(
         f"{len(tree.orgs)} organization(s), {len(tree.courses)} course(s), "
         f"{len(tree.lessons)} lesson(s): {len(tree.errors)} error(s), "
@@ -71,22 +141,25 @@ def validate_command(path: Path, org: str | None, course: str | None) -> None:
 
 @content.command("import")
 @click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option(
-    "--org",
-    "org",
-    metavar="SLUG",
-    help="Only this organization (or the owner of a lone course folder).",
-)
-@click.option("--course", "course", metavar="SLUG", help="Only this course.")
-def import_command(path: Path, org: str | None, course: str | None) -> None:
+@_pack_options
+def import_command(
+    path: Path,
+    org: str | None,
+    course: str | None,
+    dialect: str | None,
+    license_id: str | None,
+    source: str | None,
+    report: Path | None,
+) -> None:
     """Validate, then import a content pack in one transaction.
 
     Unchanged lessons are skipped by content hash, changed ones get a new revision, lessons
     gone from the pack are retired (never deleted). On any error nothing is imported.
     """
     started = time.perf_counter()
-    tree = _load(path, org, course)
+    tree = _load(path, org, course, dialect, license_id, source)
     _print_messages(tree)
+    _write_report(tree, report, show_totals=tree.dialect_used != "eduhub")
     media_dir = Path(current_app.config["MEDIA_DIR"])
     try:
         if sys.stdout.isatty() and tree.lessons:

@@ -187,6 +187,8 @@ def _upsert_course(
     course.featured = spec.featured
     course.source_path = spec.source_path
     course.content_hash = spec.content_hash
+    course.source_url = spec.source_url
+    course.dialect = spec.dialect
     if course.subjects != sorted(spec.subjects):
         course.subject_rows = [CourseSubject(subject=s) for s in sorted(set(spec.subjects))]
 
@@ -236,6 +238,8 @@ _METADATA = (
     "translation_of_uid",
     "source_path",
     "position",
+    "translators",
+    "extra",
 )
 
 
@@ -258,6 +262,8 @@ def _add_lesson(
         **{name: getattr(spec, name) for name in _METADATA},
     )
     lesson.revisions.append(_revision(spec, 1, now))
+    if spec.retired:  # a source's own archive of retired lessons: kept, never listed
+        lesson.retired_at = now
     session.add(lesson)
     course.updated_at = now
 
@@ -285,7 +291,10 @@ def _update_lesson(
         lesson.course = course
         lesson.module = module
         changed = True
-    if lesson.retired_at is not None:
+    if spec.retired and lesson.retired_at is None:
+        lesson.retired_at = now
+        changed = True
+    elif not spec.retired and lesson.retired_at is not None:
         lesson.retired_at = None
         changed = True
     if changed:

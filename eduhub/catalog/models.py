@@ -13,6 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    text,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -69,6 +70,10 @@ class Course(db.Model):
     authors: Mapped[list[Any]] = mapped_column(default=list)
     featured: Mapped[bool] = mapped_column(Boolean, default=False)
     source_path: Mapped[str] = mapped_column(String(500))
+    #: Where the pack comes from (a repository URL), shown in every lesson's attribution.
+    source_url: Mapped[str | None] = mapped_column(String(500))
+    #: How the pack was written: eduhub, jekyll, carpentries or d2l (see docs/importing.md).
+    dialect: Mapped[str] = mapped_column(String(20), default="eduhub", server_default="eduhub")
     content_hash: Mapped[str] = mapped_column(String(64))
     retired_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -138,6 +143,9 @@ class Lesson(db.Model):
     language: Mapped[str] = mapped_column(String(35))
     license: Mapped[str] = mapped_column(String(40))
     authors: Mapped[list[Any]] = mapped_column(default=list)
+    translators: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    #: Source metadata worth keeping that EduHub does not model (a DOI, reviewers, a date).
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
     translation_of_uid: Mapped[str | None] = mapped_column(String(300), index=True)
     source_path: Mapped[str] = mapped_column(String(500))
     revision_number: Mapped[int] = mapped_column(Integer, default=1)

@@ -124,6 +124,8 @@ class CourseSpec:
     modules: list[ModuleSpec]
     source_path: str  # course folder relative to the organization root
     content_hash: str
+    source_url: str | None = None
+    dialect: str = "eduhub"
 
 
 @dataclass
@@ -162,6 +164,12 @@ class LessonSpec:
     markdown: str
     body_line_offset: int
     translation_line: int = 1
+    translators: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    retired: bool = False
+    #: Foreign sources keep dangling links and images on purpose: warnings, not errors.
+    lenient: bool = False
+    dialect_counts: dict[str, int] = field(default_factory=dict)
     rendered: Rendered | None = None
 
 
@@ -176,6 +184,7 @@ class PackTree:
     messages: list[Message] = field(default_factory=list)
     #: Course slugs the import is limited to, per organization; None means the whole org.
     course_scope: dict[str, set[str] | None] = field(default_factory=dict)
+    dialect_used: str = "eduhub"
     #: Lessons outside the import's scope that links may still point at: org -> path -> uid.
     link_targets: dict[str, dict[str, str]] = field(default_factory=dict)
 
@@ -536,6 +545,8 @@ def _load_course(tree: PackTree, org: OrgSpec, course_dir: Path) -> None:
             "authors",
             "featured",
             "modules",
+            "dialect",
+            "source",
         )
     )
     slug = fields.text("slug", required=False) or course_dir.name
@@ -568,6 +579,15 @@ def _load_course(tree: PackTree, org: OrgSpec, course_dir: Path) -> None:
         report.error(fields.line("featured"), "featured must be true or false")
         featured = False
 
+    dialect = fields.text("dialect", required=False) or "eduhub"
+    if dialect not in ("eduhub", "jekyll", "carpentries", "d2l"):
+        report.error(
+            fields.line("dialect"), f"dialect '{dialect}' is not eduhub, jekyll, carpentries or d2l"
+        )
+        dialect = "eduhub"
+    source_url = fields.text("source", required=False, max_len=500)
+    if source_url and not URL_RE.match(source_url):
+        report.error(fields.line("source"), "source must be an http:// or https:// URL")
     course_rel = course_dir.resolve().relative_to(org.root.resolve()).as_posix()
     modules = _load_modules(tree, org, course_dir, course_rel, data, fields, report)
     if not (title and summary and subjects and level and language and license_id and authors):
@@ -586,6 +606,8 @@ def _load_course(tree: PackTree, org: OrgSpec, course_dir: Path) -> None:
         modules=modules,
         source_path=course_rel,
         content_hash=file_hash(raw.encode()),
+        source_url=source_url,
+        dialect=dialect,
     )
     tree.courses.append(course)
     _warn_unlisted(tree, course_dir, modules, course_rel)
@@ -694,6 +716,11 @@ def _load_lesson(
     report = _Reporter(tree, display)
     if file.stat().st_size > MAX_LESSON_BYTES:
         report.error(1, f"lesson file is larger than {MAX_LESSON_BYTES // 1024} KB")
+        return
+    if course.dialect != "eduhub":
+        from eduhub.catalog import foreign
+
+        foreign.convert_listed_lesson(tree, org, course, module, position, rel)
         return
     raw = _read_text(file)
     front, body, offset = _split_front_matter(raw)
@@ -884,9 +911,8 @@ def _finish(tree: PackTree, max_media_bytes: int, render: bool) -> None:
                 reason = rejections.get(posixpath.normpath(posixpath.join(base, target)))
                 if reason:
                     text = f"{reason}: {target}"
-            tree.messages.append(
-                Message(_display(lesson.file), problem.line, problem.severity, text)
-            )
+            severity = "warning" if lesson.lenient else problem.severity
+            tree.messages.append(Message(_display(lesson.file), problem.line, severity, text))
     if render:
         _check_fragments(tree)
     tree.messages.sort(key=lambda m: (m.path, m.line))

@@ -34,7 +34,7 @@ def test_validate_exits_zero_on_warnings_only(runner, tmp_path: Path) -> None:  
 def test_validate_refuses_a_folder_that_is_no_pack(runner, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = runner.invoke(args=["content", "validate", str(tmp_path)])
     assert result.exit_code == 1
-    assert "no org.yml or course.yml" in result.output
+    assert "cannot tell how this pack is written" in result.output
 
 
 def test_import_prints_counts_and_is_idempotent(runner, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
