@@ -12,7 +12,7 @@ _CONVERTER_COUNTS = {
     "liquid_handled": ("liquid", "handled"),
     "liquid_dropped": ("liquid", "dropped"),
     "figures": ("liquid", "figures"),
-    "divs": ("divs", "recognised"),
+    "divs": ("divs", "total"),
     "divs_unknown": ("divs", "unknown"),
     "roles_handled": ("roles", "handled"),
     "roles_unresolved": ("roles", "unresolved"),
