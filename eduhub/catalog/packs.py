@@ -832,8 +832,13 @@ class OrgResolver:
         self.media = media
 
     def _target(self, target: str) -> str | None:
-        rel = posixpath.normpath(posixpath.join(self.base, target))
-        return None if rel.startswith("../") or rel == ".." else rel
+        if target.startswith("/"):  # site-absolute: from the pack root
+            rel = posixpath.normpath(target.lstrip("/"))
+        else:
+            rel = posixpath.normpath(posixpath.join(self.base, target))
+        if rel.startswith(("../", "/")) or rel in ("..", "."):
+            return None
+        return rel
 
     def link(self, target: str) -> str | None:
         rel = self._target(target)

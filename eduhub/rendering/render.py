@@ -18,7 +18,7 @@ from eduhub.rendering.urls import Kind, classify
 
 # Bump whenever the HTML (or anything else in Rendered) changes for the same input, so stored
 # lessons can be re-rendered.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 
 _EXTERNAL_REL = "noopener noreferrer"
 # markdown-it normalises line endings and NUL this way before numbering lines (token.map).
@@ -211,11 +211,14 @@ class _Walk:
         elif target.kind in (Kind.REFUSED, Kind.MAILTO):
             token.meta["shown_as"] = "alt"
             self.report(line, "warning", f"image with scheme '{target.scheme}:' removed")
-        elif target.kind in (Kind.RELATIVE, Kind.FRAGMENT):
+        elif target.kind in (Kind.RELATIVE, Kind.FRAGMENT, Kind.SITE):
+            # A site-absolute image ("/images/x.png") means the pack's own site; the resolver
+            # looks for it from the pack root instead of sending readers to a path of the hub.
             self.images += 1
             if self.resolver is None:
                 return
-            url = self.resolver.image(target.path) if target.path else None
+            path = shown.split("?")[0].split("#")[0] if target.kind is Kind.SITE else target.path
+            url = self.resolver.image(path) if path else None
             if url is None:
                 token.meta["shown_as"] = "alt"
                 self.report(line, "error", f"missing image: {shown}")

@@ -312,3 +312,15 @@ def test_links_to_missing_headings_are_warnings(tmp_path: Path) -> None:
         "testville/fractions/one.md:16: warning: link to a missing heading: #missing "
         "in this lesson",
     ]
+
+
+def test_site_absolute_images_resolve_from_the_pack_root_only(tmp_path: Path) -> None:
+    course = write_course(write_org(tmp_path))
+    (course.parent / "images").mkdir()
+    (course.parent / "images" / "map.png").write_bytes(PNG_BYTES)
+    write_lesson(course, body="# T\n\n![A map](/images/map.png)\n\n![x](/etc/passwd.png)\n")
+    tree = load_tree(tmp_path)
+    assert [str(m).replace(str(tmp_path) + "/", "") for m in tree.messages] == [
+        "testville/fractions/one.md:12: error: missing image: /etc/passwd.png"
+    ]
+    assert [m.path for m in tree.media.values()] == ["images/map.png"]
