@@ -480,9 +480,15 @@ def _d2l_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOption
     return layout
 
 
+_HEADING = re.compile(r"^#\s+(?P<atx>.+?)\s*#*\s*$|^(?P<setext>[^\s`:].*)\n=+\s*$", re.M)
+
+
 def _first_heading(text: str) -> str | None:
-    match = re.search(r"^#\s+(.+?)\s*#*\s*$", text, re.M)
-    return match.group(1).strip() if match else None
+    """The first level-1 heading, ATX (``# T``) or setext (``T`` over ``===``)."""
+    match = _HEADING.search(text)
+    if match is None:
+        return None
+    return (match.group("atx") or match.group("setext")).strip()
 
 
 # --------------------------------------------------------------------------- conversion

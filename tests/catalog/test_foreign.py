@@ -78,7 +78,11 @@ def carpentries_pack(root: Path) -> Path:
 
 def d2l_pack(root: Path) -> Path:
     write(root, "LICENSE-SUMMARY", "Creative Commons Attribution-ShareAlike 4.0 International")
-    write(root, "index.md", "# A Small Book\n\n```toc\n:maxdepth: 1\n\nchapter_one/index\n```\n")
+    write(
+        root,
+        "index.md",
+        "A Small Book\n============\n\n```toc\n:maxdepth: 1\n\nchapter_one/index\n```\n",
+    )
     write(
         root,
         "d2l.bib",
@@ -307,3 +311,27 @@ def test_crlf_and_bom_sources_are_read(app, db, tmp_path) -> None:  # type: igno
     first = next(le for le in tree.lessons if le.uid.endswith("01-first"))
     assert first.title == "First"
     assert first.objectives == ["Learn the first thing"]
+
+
+def test_an_eduhub_course_can_declare_its_lessons_dialect(tmp_path: Path) -> None:
+    from eduhub.catalog.packs import load_tree
+    from tests.factories import write_course
+
+    course = write_course(write_org(tmp_path), lessons=["episode.md"], dialect="carpentries")
+    write(
+        course,
+        "episode.md",
+        "---\ntitle: An episode\nteaching: 5\nexercises: 5\n---\n\n::::: challenge\n\nTry.\n\n"
+        ":::: solution\n\nDone.\n\n::::\n:::::\n",
+    )
+    tree = load_tree(tmp_path)
+    assert tree.errors == []
+    (lesson,) = tree.lessons
+    assert (lesson.uid, lesson.title, lesson.minutes) == (
+        "testville/fractions/episode",
+        "An episode",
+        10,
+    )
+    assert "admonition-exercise" in lesson.rendered.html
+    assert "<details" in lesson.rendered.html
+    assert tree.courses[0].dialect == "carpentries"
