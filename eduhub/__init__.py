@@ -11,6 +11,7 @@ from flask import Flask
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI application: settings, extensions, blueprints, CLI, error pages."""
     from eduhub import config, errors, extensions, templating
+    from eduhub.accounts import models as _accounts_models  # noqa: F401  (registers the user loader)
     from eduhub.api import bp as api_bp
     from eduhub.catalog import cli as catalog_cli
     from eduhub.catalog import media

@@ -21,6 +21,14 @@ ENV_SETTINGS: dict[str, type] = {
     "PER_PAGE": int,
     "MAX_MEDIA_BYTES": int,
     "LOG_LEVEL": str,
+    "RATELIMIT_STORAGE_URI": str,
+    "MAIL_SERVER": str,
+    "MAIL_PORT": int,
+    "MAIL_USERNAME": str,
+    "MAIL_PASSWORD": str,
+    "MAIL_USE_TLS": bool,
+    "MAIL_FROM": str,
+    "BASE_URL": str,
 }
 
 
@@ -37,6 +45,17 @@ def _defaults() -> dict[str, Any]:
         "PER_PAGE": 12,
         "MAX_MEDIA_BYTES": 5 * 1024 * 1024,
         "LOG_LEVEL": "INFO",
+        # memory:// counts per worker process; use redis://… in production (docs/decisions.md).
+        "RATELIMIT_STORAGE_URI": "memory://",
+        # No MAIL_SERVER: emails (password reset) are written to the log instead of sent.
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 587,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_USE_TLS": True,
+        "MAIL_FROM": "EduHub <no-reply@localhost>",
+        # Absolute links in emails; requests use their own host.
+        "BASE_URL": "http://127.0.0.1:8000",
         "TESTING": False,
     }
 
@@ -48,10 +67,19 @@ def _from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, A
         if raw is None or raw == "":
             continue
         try:
-            found[name] = kind(raw)
+            found[name] = _parse_bool(raw) if kind is bool else kind(raw)
         except ValueError as exc:
             raise ConfigError(f"EDUHUB_{name}={raw!r} is not a valid {kind.__name__}") from exc
     return found
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(raw)
 
 
 def load(
@@ -77,6 +105,12 @@ def load(
     # CSRF tokens live as long as the session rather than one hour, so a page revalidated with
     # a 304 still carries a valid token (see docs/decisions.md).
     settings.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    settings["RATELIMIT_STORAGE_URI"] = settings["RATELIMIT_STORAGE_URI"]
+    settings.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    settings.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
+    settings.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
+    settings.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    settings.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     return settings
 
 

@@ -1,0 +1,1 @@
+"""People: learners, teachers, contributors, reviewers and administrators."""
