@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI application: settings, extensions, blueprints, CLI, error pages."""
-    from eduhub import config, errors, extensions, templating
+    from eduhub import accounts, config, errors, extensions, progress, templating
     from eduhub.accounts import models as _accounts_models  # noqa: F401  (registers the user loader)
     from eduhub.api import bp as api_bp
     from eduhub.catalog import cli as catalog_cli
@@ -28,10 +28,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     extensions.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    accounts.init_app(app)
 
     app.register_blueprint(catalog_bp)
     app.register_blueprint(media.bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
+    progress.init_app(app)
     app.cli.add_command(catalog_cli.content)
     return app

@@ -87,3 +87,39 @@ def write_pack(
             title=f"Lesson {i}",
         )
     return root
+
+
+# --------------------------------------------------------------------------- accounts
+
+#: The password of every user make_user() creates unless told otherwise.
+DEFAULT_PASSWORD = "correct horse battery"
+_PASSWORD_HASHES: dict[str, str] = {}
+
+
+def make_user(
+    db: Any,
+    username: str = "ada",
+    password: str = DEFAULT_PASSWORD,
+    role: str = "learner",
+    **fields: Any,
+) -> Any:
+    """A committed user (email USERNAME@example.org unless given) who can sign in with
+    ``password``. Hashes are cached per password: scrypt is slow on purpose."""
+    from werkzeug.security import generate_password_hash
+
+    from eduhub.accounts.models import User
+
+    if password not in _PASSWORD_HASHES:
+        _PASSWORD_HASHES[password] = generate_password_hash(password, method="scrypt")
+    data: dict[str, Any] = {
+        "username": username,
+        "email": f"{username}@example.org",
+        "display_name": username.title(),
+        "password_hash": _PASSWORD_HASHES[password],
+        "role": role,
+    }
+    data.update(fields)
+    user = User(**data)
+    db.session.add(user)
+    db.session.commit()
+    return user

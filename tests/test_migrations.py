@@ -85,3 +85,45 @@ def test_upgrading_an_existing_catalog_keeps_every_row(
         assert dialect == "eduhub"
         downgrade(revision="base")
         db.engine.dispose()
+
+
+def test_upgrading_keeps_every_learners_progress(tmp_path: Path, postgres_url: str | None) -> None:
+    """Progress recorded under the first schema that had it survives every later migration."""
+    app = _fresh_app(tmp_path, postgres_url)
+    with app.app_context():
+        upgrade(revision="778b1e5cd663")  # 0004: progress tables
+        statements = [
+            "INSERT INTO users (id, username, email, password_hash, display_name, "
+            "preferred_language, role, show_name_publicly, session_token, active, created_at) "
+            "VALUES (1, 'ada', 'ada@example.org', 'x', 'Ada', 'en', 'learner', false, 'tok', "
+            "true, '2026-01-01')",
+            "INSERT INTO lesson_progress (id, user_id, lesson_uid, status, started_at, "
+            "last_seen_at, completed_at, completed_revision, time_spent_seconds, last_heading) "
+            "VALUES (1, 1, 'o/l', 'completed', '2026-01-01', '2026-01-02', '2026-01-02', 3, 600, "
+            "'part')",
+            "INSERT INTO quiz_attempts (id, user_id, lesson_uid, quiz_id, revision_number, "
+            "snapshot, score, passed, created_at) VALUES (1, 1, 'o/l', 'q', 3, '{\"id\": \"q\"}', "
+            "75.0, true, '2026-01-02')",
+            "INSERT INTO quiz_answers (id, attempt_id, question_id, given, correct) "
+            "VALUES (1, 1, 'q1', '[\"b\"]', true)",
+        ]
+        with db.engine.begin() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+        upgrade()
+        with db.engine.connect() as connection:
+            progress = connection.exec_driver_sql(
+                "SELECT user_id, lesson_uid, status, completed_revision, time_spent_seconds, "
+                "last_heading FROM lesson_progress"
+            ).all()
+            attempt = connection.exec_driver_sql(
+                "SELECT user_id, score, passed FROM quiz_attempts"
+            ).one()
+            answer = connection.exec_driver_sql(
+                "SELECT question_id, correct FROM quiz_answers"
+            ).one()
+        assert [tuple(row) for row in progress] == [(1, "o/l", "completed", 3, 600, "part")]
+        assert tuple(attempt) == (1, 75.0, True)
+        assert tuple(answer) == ("q1", True)
+        downgrade(revision="base")
+        db.engine.dispose()

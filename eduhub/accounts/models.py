@@ -65,4 +65,8 @@ class User(UserMixin, db.Model):
 
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == session_token))
+    # Flask-Login checks is_active only at login_user(); a deactivated account must also lose
+    # the sessions it already has.
+    return db.session.scalar(
+        select(User).where(User.session_token == session_token, User.active.is_(True))
+    )

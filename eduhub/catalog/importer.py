@@ -220,6 +220,7 @@ def _revision(spec: LessonSpec, number: int, now: datetime) -> LessonRevision:
         html=rendered.html,
         toc=[{"level": t.level, "anchor": t.anchor, "title": t.title} for t in rendered.toc],
         text=rendered.text,
+        quizzes=[quiz.to_snapshot() for quiz in rendered.quizzes],
         renderer_version=RENDERER_VERSION,
         imported_at=now,
         rendered_at=now,
@@ -397,6 +398,7 @@ def rerender(session: Session, *, everything: bool = False) -> int:
         rendered = render_markdown(revision.markdown, resolver)
         revision.html = rendered.html
         revision.text = rendered.text
+        revision.quizzes = [quiz.to_snapshot() for quiz in rendered.quizzes]
         revision.toc = [
             {"level": t.level, "anchor": t.anchor, "title": t.title} for t in rendered.toc
         ]

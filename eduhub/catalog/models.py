@@ -13,7 +13,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
-    text,
+)
+from sqlalchemy import (
+    text as sql_text,
 )
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
@@ -143,9 +145,9 @@ class Lesson(db.Model):
     language: Mapped[str] = mapped_column(String(35))
     license: Mapped[str] = mapped_column(String(40))
     authors: Mapped[list[Any]] = mapped_column(default=list)
-    translators: Mapped[list[Any]] = mapped_column(default=list, server_default=text("'[]'"))
+    translators: Mapped[list[Any]] = mapped_column(default=list, server_default=sql_text("'[]'"))
     #: Source metadata worth keeping that EduHub does not model (a DOI, reviewers, a date).
-    extra: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'"))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=sql_text("'{}'"))
     translation_of_uid: Mapped[str | None] = mapped_column(String(300), index=True)
     source_path: Mapped[str] = mapped_column(String(500))
     revision_number: Mapped[int] = mapped_column(Integer, default=1)
@@ -193,6 +195,8 @@ class LessonRevision(db.Model):
     html: Mapped[str] = mapped_column(Text)
     toc: Mapped[list[Any]] = mapped_column(default=list)
     text: Mapped[str] = mapped_column(Text)
+    #: Snapshots of the revision's quizzes (eduhub.rendering.quizzes), graded on the server.
+    quizzes: Mapped[list[Any]] = mapped_column(default=list, server_default=sql_text("'[]'"))
     renderer_version: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     rendered_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from datetime import datetime
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -16,14 +16,17 @@ from flask import (
     session,
     url_for,
 )
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from eduhub.catalog import services
+from eduhub.catalog.models import Lesson
 from eduhub.catalog.services import BadRequest, CatalogFilters, NotFound
+from eduhub.extensions import db
+from eduhub.progress import quizzes
+from eduhub.progress import services as progress_services
 
 bp = Blueprint("catalog", __name__)
-
-
-_CSRF_META = re.compile(r'<meta name="csrf-token" content="[^"]*">')
 
 
 def _conditional(body: str, last_modified: datetime) -> Response:
@@ -34,7 +37,8 @@ def _conditional(body: str, last_modified: datetime) -> Response:
     when the token in the cached copy would stop being valid.
     """
     response = Response(body, mimetype="text/html")
-    stable = _CSRF_META.sub("", body) + str(session.get("csrf_token", ""))
+    # Every form on the page carries the same signed token: hash the page without it.
+    stable = body.replace(generate_csrf(), "") + str(session.get("csrf_token", ""))
     response.set_etag(hashlib.sha256(stable.encode()).hexdigest()[:32])
     response.last_modified = last_modified
     response.headers["Cache-Control"] = "no-cache"
@@ -44,10 +48,14 @@ def _conditional(body: str, last_modified: datetime) -> Response:
 
 @bp.get("/")
 def home() -> str:
+    board = None
+    if current_user.is_authenticated:
+        board = progress_services.dashboard(db.session, current_user.id, recent_limit=0)
     return render_template(
         "catalog/home.html",
         featured=services.featured_courses(),
         organizations=services.contributing_organizations(),
+        board=board,
     )
 
 
@@ -92,12 +100,16 @@ def course(org_slug: str, course_slug: str) -> Response:
     except NotFound:
         abort(404, description="No course by that name.")
     lessons = services.course_lessons(found)
+    progress = None
+    if current_user.is_authenticated:
+        progress = progress_services.course_progress(db.session, current_user.id, found)
     body = render_template(
         "catalog/course.html",
         course=found,
         lessons=lessons,
         minutes=sum(lesson.minutes for lesson in lessons),
         license_url=services.license_url(found.license),
+        progress=progress,
     )
     return _conditional(body, max(found.updated_at, found.organization.updated_at))
 
@@ -108,16 +120,34 @@ def lesson(uid: str) -> Response:
         found = services.get_lesson(uid)
     except NotFound:
         abort(404, description="No lesson with that id.")
-    translations = services.translations(found)
-    body = render_template(
+    results = {}
+    attempt_id = request.args.get("attempt", type=int)
+    if attempt_id and current_user.is_authenticated:
+        shown = progress_services.graded_attempt(db.session, current_user.id, attempt_id)
+        if shown is not None:
+            results[shown[0]] = shown[1]
+    return _conditional(lesson_page(found, results), services.page_changed_at(found))
+
+
+def lesson_page(found: Lesson, quiz_results: dict[str, Any]) -> str:
+    """The lesson page, with any graded quizzes; shared with the quiz form's handler."""
+    progress = None
+    if current_user.is_authenticated:
+        progress_services.record_visit(db.session, current_user.id, found.uid)
+        db.session.commit()
+        progress = progress_services.lesson_progress(db.session, current_user.id, found.uid)
+    revision = found.current_revision
+    return render_template(
         "catalog/lesson.html",
         lesson=found,
-        revision=found.current_revision,
+        revision=revision,
+        parts=quizzes.page_parts(revision.html, quizzes.revision_quizzes(revision)),
+        quiz_results=quiz_results,
         neighbours=services.neighbours(found),
-        translations=translations,
+        translations=services.translations(found),
         license_url=services.license_url(found.license),
+        progress=progress,
     )
-    return _conditional(body, services.page_changed_at(found))
 
 
 @bp.get("/history/<path:uid>")

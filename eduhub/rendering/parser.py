@@ -47,9 +47,35 @@ def _math_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env:
 
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     token = tokens[idx]
-    info = unescapeAll(token.info).strip()
-    language = info.split(maxsplit=1)[0] if info else ""
+    language = fence_language(token)
+    if language == "quiz":
+        return _quiz(token)
     return code_block_html(token.content, language)
+
+
+def fence_language(token: Token) -> str:
+    """The first word of a fence's info string: ```python, ```quiz."""
+    info = unescapeAll(token.info).strip()
+    return info.split(maxsplit=1)[0] if info else ""
+
+
+def _quiz(token: Token) -> str:
+    """A slot the lesson page fills with the quiz form at request time, or a notice."""
+    quiz_id = token.meta.get("quiz_id")
+    if quiz_id:
+        # quiz ids are [a-z0-9-]+ (checked by parse_quiz), so they need no escaping.
+        return f'<div class="quiz-slot" id="quiz-{quiz_id}"></div>\n'
+    messages = "".join(
+        f"<li>line {problem.line}: {escapeHtml(problem.message)}</li>\n"
+        for problem in token.meta.get("quiz_problems", ())
+    )
+    return (
+        '<aside class="admonition admonition-warning quiz-error" role="note">\n'
+        '<p class="admonition-title">This quiz cannot be shown</p>\n'
+        "<p>It has errors that its authors need to fix.</p>\n"
+        + (f"<ul>\n{messages}</ul>\n" if messages else "")
+        + "</aside>\n"
+    )
 
 
 def _code_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

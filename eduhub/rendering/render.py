@@ -11,14 +11,15 @@ from markdown_it.token import Token
 
 from eduhub.rendering.admonitions import CLOSE_TYPE, OPEN_TYPE, parse_info
 from eduhub.rendering.mathml import MathError, tex_to_mathml
-from eduhub.rendering.parser import PARSER
+from eduhub.rendering.parser import PARSER, fence_language
+from eduhub.rendering.quizzes import QUIZ_INFO, Quiz, parse_quiz
 from eduhub.rendering.results import LinkRef, Problem, Rendered, Resolver, Severity, TocEntry
 from eduhub.rendering.sanitizer import sanitize
 from eduhub.rendering.urls import Kind, classify
 
 # Bump whenever the HTML (or anything else in Rendered) changes for the same input, so stored
 # lessons can be re-rendered.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 
 _EXTERNAL_REL = "noopener noreferrer"
 # markdown-it normalises line endings and NUL this way before numbering lines (token.map).
@@ -27,6 +28,7 @@ _NEWLINES = re.compile(r"\r\n?|\n")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
 _ALIGN_STYLE = re.compile(r"text-align:\s*(left|right|center)")
+_ID_KEY = re.compile(r"^id[ \t]*:", re.MULTILINE)
 
 
 def render_markdown(
@@ -44,6 +46,7 @@ def render_markdown(
     lines = _NEWLINES.sub("\n", source).replace("\0", "\ufffd").split("\n")
     walk = _Walk(lines, resolver, line_offset)
     walk.blocks(tokens)
+    walk.check_quiz_anchors()
     html = sanitize(PARSER.renderer.render(tokens, PARSER.options, env))
     return Rendered(
         html=html,
@@ -60,6 +63,7 @@ def render_markdown(
         admonitions=walk.admonitions,
         anchors=tuple(_ID_ATTRIBUTE.findall(html)),
         lesson_links=tuple(walk.lesson_links),
+        quizzes=tuple(walk.quizzes),
     )
 
 
@@ -108,6 +112,10 @@ class _Walk:
         self.links = self.links_resolved = 0
         self.admonitions = 0
         self.lesson_links: list[LinkRef] = []
+        self.quizzes: list[Quiz] = []
+        self.quiz_blocks = 0
+        self.quiz_lines: dict[str, int] = {}  # quiz id -> 0-based line of its block
+        self.heading_ids: set[str] = set()
 
     def report(self, line: int, severity: Severity, message: str) -> None:
         self.problems.append(Problem(line + 1 + self.line_offset, severity, message))
@@ -120,6 +128,8 @@ class _Walk:
                 self.inline(token)
             elif kind == "heading_open":
                 self.heading(token, tokens[index + 1])
+            elif kind == "fence" and fence_language(token) == QUIZ_INFO:
+                self.quiz(token)
             elif kind in ("fence", "code_block"):
                 self.add_text(token.content)
             elif kind in ("math_block", "math_block_label"):
@@ -145,9 +155,44 @@ class _Walk:
     def heading(self, heading: Token, inline: Token) -> None:
         title = _plain_text(inline.children or [])
         self.headings.append(title)
+        self.heading_ids.add(str(heading.attrGet("id") or ""))
         level = int(heading.tag[1])
         if level in (2, 3):
             self.toc.append(TocEntry(level, str(heading.attrGet("id") or ""), title))
+
+    def quiz(self, token: Token) -> None:
+        """Validate a quiz block; a valid one becomes a slot, and only its prompts are text."""
+        self.quiz_blocks += 1
+        fence_line = _first_line(token)
+        quiz, problems = parse_quiz(
+            token.content, first_line=fence_line + 2 + self.line_offset, index=self.quiz_blocks
+        )
+        if quiz is not None and quiz.id in self.quiz_lines:
+            # The id's own line when written, else the fence (a default id like "quiz-2").
+            id_key = _ID_KEY.search(token.content)
+            line = fence_line
+            if id_key:
+                line += 1 + token.content.count("\n", 0, id_key.start())
+            first = self.quiz_lines[quiz.id] + 1 + self.line_offset
+            message = f"duplicate quiz id '{quiz.id}' (first quiz on line {first})"
+            problems.append(Problem(line + 1 + self.line_offset, "error", message))
+            quiz = None
+        self.problems.extend(problems)
+        if quiz is None:
+            token.meta["quiz_problems"] = [p for p in problems if p.severity == "error"]
+            return
+        self.quiz_lines[quiz.id] = fence_line
+        token.meta["quiz_id"] = quiz.id
+        self.quizzes.append(quiz)
+        for question in quiz.questions:
+            self.add_text(question.prompt_text)
+
+    def check_quiz_anchors(self) -> None:
+        for quiz_id, line in self.quiz_lines.items():
+            if f"quiz-{quiz_id}" in self.heading_ids:
+                self.report(
+                    line, "warning", f"quiz id '{quiz_id}' gives the same anchor as a heading"
+                )
 
     def inline(self, token: Token) -> None:
         children = token.children or []

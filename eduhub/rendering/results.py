@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from eduhub.rendering.quizzes import Quiz
 
 Severity = Literal["error", "warning"]
 
@@ -65,3 +68,4 @@ class Rendered:
     admonitions: int
     anchors: tuple[str, ...] = ()  # every element id a link can target (headings, footnotes)
     lesson_links: tuple[LinkRef, ...] = ()
+    quizzes: tuple[Quiz, ...] = ()  # valid quizzes in order; the HTML holds their quiz-slot divs

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nh3
 
 from eduhub.rendering.mathml import MATHML_TAGS
@@ -32,7 +34,7 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "ul": {"class"},
     "li": {"id", "class"},
     "p": {"class"},
-    "div": {"class"},
+    "div": {"class", "id"},  # id: only a quiz slot's, see _attribute_filter
     "span": {"class"},
     "code": {"class"},
     "pre": {"class"},
@@ -59,10 +61,21 @@ _ATTRIBUTE_VALUES = {
     },
 }
 
+# The one element id the renderer puts on a div: <div class="quiz-slot" id="quiz-ID">.
+_QUIZ_SLOT_ID = re.compile(r"quiz-[a-z0-9-]+\Z")
+
+
+def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "id" and element == "div":
+        return value if _QUIZ_SLOT_ID.match(value) else None
+    return value
+
+
 _CLEANER = nh3.Cleaner(
     tags=_HTML_TAGS | MATHML_TAGS,
     clean_content_tags={"script", "style"},
     attributes=_ATTRIBUTES,
+    attribute_filter=_attribute_filter,
     tag_attribute_values=_ATTRIBUTE_VALUES,
     url_schemes=set(ALLOWED_SCHEMES),
     # render_markdown sets rel on external links itself; internal links need none.

@@ -40,6 +40,7 @@ def test_public_api_is_exactly_the_documented_names() -> None:
         "admonitions",
         "anchors",
         "lesson_links",
+        "quizzes",
     ]
 
 
