@@ -18,10 +18,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## make run: install, migrate, import content/, serve with gunicorn on http://127.0.0.1:8000
+## make run: install, migrate, import content/, build the search index, serve on http://127.0.0.1:8000
 run: install
 	$(BIN)/eduhub db upgrade
 	$(BIN)/eduhub content import $(CONTENT)
+	$(BIN)/eduhub search reindex --if-needed
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 

@@ -17,6 +17,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from eduhub.catalog import media
     from eduhub.catalog.views import bp as catalog_bp
     from eduhub.health import bp as health_bp
+    from eduhub.search import cli as search_cli
+    from eduhub.search import views as search_views
 
     settings = config.load(test_config)
     app = Flask(__name__, instance_path=settings["INSTANCE_PATH"], instance_relative_config=False)
@@ -36,4 +38,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     progress.init_app(app)
     app.cli.add_command(catalog_cli.content)
+    app.cli.add_command(search_cli.search)
+    app.register_blueprint(search_views.bp)
     return app

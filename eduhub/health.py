@@ -23,4 +23,16 @@ def healthz() -> ResponseReturnValue:
     except SQLAlchemyError as exc:
         db.session.rollback()
         return jsonify(status="error", database="unreachable", detail=type(exc).__name__), 503
-    return jsonify(status="ok", database="ok", lessons=lessons)
+    from eduhub.search import sync
+
+    index = sync.status(sync.store_for())
+    return jsonify(
+        status="ok" if index.ok else "degraded",
+        database="ok",
+        lessons=lessons,
+        search={
+            "index": index.state,
+            "index_generation": index.index_generation,
+            "content_generation": index.content_generation,
+        },
+    )

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from eduhub.api import courses, lessons, me  # noqa: E402, F401  (routes register on bp)
+from eduhub.api import courses, lessons, me, search  # noqa: E402, F401  (routes register on bp)

@@ -106,6 +106,25 @@ def _write_report(tree: PackTree, report_path: Path | None, *, show_totals: bool
         click.echo(fidelity.format_totals(report["totals"]))
 
 
+def _update_search_index(
+    tree: PackTree, report: importer.ImportReport, generation: int | None
+) -> None:
+    """After the commit: the index follows what the import changed (never before it)."""
+    from eduhub.search import sync
+
+    store = sync.store_for()
+    try:
+        if generation is None:
+            if store.current_generation() is None:
+                sync.reindex(db.session, store)
+                click.echo("search index built")
+            return
+        click.echo(f"search index {sync.after_import(db.session, store, tree, report, generation)}")
+    except Exception as exc:  # the import is committed; say how to catch the index up
+        current_app.logger.exception("search index update failed")
+        click.echo(f"search index NOT updated ({exc}); run `eduhub search reindex`", err=True)
+
+
 def _print_messages(tree: PackTree) -> None:
     for message in tree.messages:
         click.echo(str(message), err=message.is_error)
@@ -169,6 +188,7 @@ def import_command(
                 )
         else:
             report = importer.import_tree(db.session, tree, media_dir=media_dir)
+        generation = importer.bump_generation(db.session) if report.changed_anything else None
         db.session.commit()
     except importer.ImportRefused as exc:
         db.session.rollback()
@@ -179,6 +199,7 @@ def import_command(
         db.session.rollback()
         raise
     elapsed = time.perf_counter() - started
+    _update_search_index(tree, report, generation)
     click.echo(
         f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
         f"retired {report.retired}, warnings {report.warnings} "
@@ -193,5 +214,12 @@ def import_command(
 def rerender_command(everything: bool) -> None:
     """Re-render stored lessons made by an older renderer version (or all with --all)."""
     count = importer.rerender(db.session, everything=everything)
+    if count:
+        importer.bump_generation(db.session)
     db.session.commit()
+    if count:
+        from eduhub.search import sync
+
+        # Rendered text changed everywhere it was re-rendered: rebuild rather than patch.
+        sync.reindex(db.session, sync.store_for())
     click.echo(f"re-rendered {count} lesson(s)")

@@ -217,3 +217,17 @@ class MediaFile(db.Model):
     mime_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int] = mapped_column(Integer)
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContentGeneration(db.Model):
+    """A counter the importer bumps in the same transaction as any catalog change.
+
+    The search index records the generation it was built from, so every process can tell
+    whether the index is current without asking the importer.
+    """
+
+    __tablename__ = "content_generation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -326,3 +326,11 @@ def live_course_keys() -> list[tuple[str, str, datetime]]:
         .order_by(Organization.slug, Course.slug)
     )
     return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+def current_generation() -> int:
+    """The catalog's content generation (0 before the first import)."""
+    from eduhub.catalog.models import ContentGeneration
+
+    value = db.session.scalar(select(ContentGeneration.generation).where(ContentGeneration.id == 1))
+    return value or 0

@@ -408,7 +408,10 @@ def test_post_to_the_api_is_a_json_405(client: FlaskClient, catalog: Path, url: 
 def test_healthz_reports_the_database_and_live_lessons(
     app: Flask, client: FlaskClient, catalog: Path
 ) -> None:
-    assert get_json(client, "/healthz") == {"status": "ok", "database": "ok", "lessons": 5}
+    health = get_json(client, "/healthz")
+    assert (health["status"], health["database"], health["lessons"]) == ("ok", "ok", 5)
+    assert health["search"]["index"] == "ok"
+    assert health["search"]["index_generation"] == health["search"]["content_generation"] >= 1
     (catalog / "valle-serena" / "huertos-urbanos" / "semillas.md").unlink()
     write_course(
         catalog / "valle-serena",
@@ -426,7 +429,9 @@ def test_healthz_reports_the_database_and_live_lessons(
 
 
 def test_healthz_on_an_empty_hub(client: FlaskClient) -> None:
-    assert get_json(client, "/healthz") == {"status": "ok", "database": "ok", "lessons": 0}
+    health = get_json(client, "/healthz")
+    assert (health["status"], health["database"], health["lessons"]) == ("ok", "ok", 0)
+    assert health["search"] == {"index": "ok", "index_generation": None, "content_generation": 0}
 
 
 def test_healthz_when_the_database_is_unreachable(tmp_path: Path) -> None:

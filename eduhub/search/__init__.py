@@ -1,0 +1,1 @@
+"""Full-text search over lessons and courses: documents, the Whoosh index, and the service."""

@@ -1,0 +1,296 @@
+"""What the search index holds for a lesson or a course, built from the database or a pack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, load_only, selectinload
+
+from eduhub.catalog.models import Course, Lesson, LessonRevision, Module
+from eduhub.catalog.packs import CourseSpec, LessonSpec, OrgSpec, PackTree, lesson_url
+
+#: Lessons are loaded this many at a time so a full reindex never holds every body in memory.
+BATCH_SIZE = 500
+COURSE_ID_PREFIX = "course:"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """One searchable thing: a lesson or a course, flattened to text and facet values.
+
+    ``id`` is the lesson uid for lessons and ``course:ORG/COURSE`` for courses, so the two
+    kinds never collide. Facet values (``subjects``, ``level``, ``language``, ``org``,
+    ``course``) are compared lowercased.
+    """
+
+    id: str
+    kind: str  # "lesson" or "course"
+    url: str
+    title: str
+    summary: str = ""
+    objectives: tuple[str, ...] = ()
+    headings: tuple[str, ...] = ()
+    body: str = ""
+    tags: tuple[str, ...] = ()
+    subjects: tuple[str, ...] = ()
+    level: str = ""
+    language: str = "en"
+    org: str = ""
+    org_name: str = ""
+    city: str = ""
+    course: str = ""
+    course_title: str = ""
+    updated: datetime = _EPOCH
+
+
+def course_document_id(org_slug: str, course_slug: str) -> str:
+    """The index id of a course, for removing a retired course from the index."""
+    return f"{COURSE_ID_PREFIX}{org_slug}/{course_slug}"
+
+
+def course_url(org_slug: str, course_slug: str) -> str:
+    return f"/courses/{org_slug}/{course_slug}"
+
+
+def _texts(values: Iterable[Any] | None) -> tuple[str, ...]:
+    return tuple(str(v).strip() for v in values or () if str(v).strip())
+
+
+def _toc_titles(toc: Sequence[Any] | None) -> tuple[str, ...]:
+    titles = []
+    for entry in toc or ():
+        title = entry.get("title") if isinstance(entry, dict) else getattr(entry, "title", None)
+        if title:
+            titles.append(str(title))
+    return tuple(titles)
+
+
+def _aware(moment: datetime | None) -> datetime:
+    if moment is None:
+        return _EPOCH
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# --------------------------------------------------------------------------- from the database
+
+
+def from_lesson(lesson: Lesson) -> SearchDocument:
+    """A lesson as indexed: its current revision's text, headings and its course's facets."""
+    revision = lesson.current_revision
+    course = lesson.course
+    org = lesson.organization
+    headings = _toc_titles(revision.toc if revision else ())
+    if lesson.module is not None:
+        headings = (lesson.module.title, *headings)
+    return SearchDocument(
+        id=lesson.uid,
+        kind="lesson",
+        url=lesson_url(lesson.uid),
+        title=lesson.title,
+        summary=lesson.summary or "",
+        objectives=_texts(lesson.objectives),
+        headings=headings,
+        body=revision.text if revision else "",
+        tags=_texts(lesson.tags),
+        subjects=tuple(course.subjects),
+        level=course.level,
+        language=lesson.language or course.language,
+        org=org.slug,
+        org_name=org.name,
+        city=org.city,
+        course=course.uid,
+        course_title=course.title,
+        updated=_aware(lesson.updated_at),
+    )
+
+
+def from_course(course: Course) -> SearchDocument:
+    """A course as indexed: its summary, module titles and the titles of its live lessons."""
+    org = course.organization
+    lines: list[str] = []
+    for module in course.modules:
+        if module.summary:
+            lines.append(module.summary)
+        for lesson in module.lessons:
+            lines.append(lesson.title)
+            if lesson.summary:
+                lines.append(lesson.summary)
+    return SearchDocument(
+        id=course_document_id(org.slug, course.slug),
+        kind="course",
+        url=course_url(org.slug, course.slug),
+        title=course.title,
+        summary=course.summary or "",
+        headings=tuple(module.title for module in course.modules),
+        body="\n".join(lines),
+        tags=tuple(course.subjects),
+        subjects=tuple(course.subjects),
+        level=course.level,
+        language=course.language,
+        org=org.slug,
+        org_name=org.name,
+        city=org.city,
+        course=course.uid,
+        course_title=course.title,
+        updated=_aware(course.updated_at),
+    )
+
+
+def documents_from_session(session: Session) -> Iterator[SearchDocument]:
+    """Every live lesson of a live course, then every live course, for a full rebuild.
+
+    Lessons come in batches with their revision, course, organization and module loaded in a
+    fixed number of queries per batch; the identity map only holds weak references, so memory
+    stays bounded by one batch.
+    """
+    lesson_ids = list(
+        session.scalars(
+            select(Lesson.id)
+            .join(Course, Lesson.course_id == Course.id)
+            .where(Lesson.retired_at.is_(None), Course.retired_at.is_(None))
+            .order_by(Lesson.id)
+        )
+    )
+    for start in range(0, len(lesson_ids), BATCH_SIZE):
+        batch = lesson_ids[start : start + BATCH_SIZE]
+        lessons = session.scalars(
+            select(Lesson)
+            .where(Lesson.id.in_(batch))
+            .order_by(Lesson.id)
+            .options(
+                selectinload(Lesson.current_revision).options(
+                    load_only(
+                        LessonRevision.lesson_id,
+                        LessonRevision.number,
+                        LessonRevision.text,
+                        LessonRevision.toc,
+                    )
+                ),
+                joinedload(Lesson.organization),
+                joinedload(Lesson.module),
+                joinedload(Lesson.course).selectinload(Course.subject_rows),
+            )
+        ).unique()
+        for lesson in lessons:
+            yield from_lesson(lesson)
+
+    courses = session.scalars(
+        select(Course)
+        .where(Course.retired_at.is_(None))
+        .order_by(Course.id)
+        .options(
+            joinedload(Course.organization),
+            selectinload(Course.subject_rows),
+            selectinload(Course.modules).selectinload(Module.lessons),
+        )
+    ).unique()
+    for course in courses:
+        yield from_course(course)
+
+
+# --------------------------------------------------------------------------- from a pack
+
+
+def from_lesson_spec(
+    spec: LessonSpec,
+    course_spec: CourseSpec,
+    org_spec: OrgSpec,
+    *,
+    updated: datetime | None = None,
+) -> SearchDocument:
+    """A lesson straight from a loaded pack, for benchmarks and tests without a database.
+
+    Without a rendering (``load_tree(render=False)``) the Markdown source stands in for the
+    text. ``updated`` defaults to the lesson file's modification time.
+    """
+    rendered = spec.rendered
+    body = rendered.text if rendered else spec.markdown
+    headings = _toc_titles(rendered.toc) if rendered else ()
+    module = next((m for m in course_spec.modules if m.slug == spec.module_slug), None)
+    if module is not None:
+        headings = (module.title, *headings)
+    if updated is None:
+        try:
+            updated = datetime.fromtimestamp(spec.file.stat().st_mtime, UTC)
+        except OSError:
+            updated = _EPOCH
+    return SearchDocument(
+        id=spec.uid,
+        kind="lesson",
+        url=lesson_url(spec.uid),
+        title=spec.title,
+        summary=spec.summary or "",
+        objectives=_texts(spec.objectives),
+        headings=headings,
+        body=body,
+        tags=_texts(spec.tags),
+        subjects=tuple(course_spec.subjects),
+        level=course_spec.level,
+        language=spec.language or course_spec.language,
+        org=org_spec.slug,
+        org_name=org_spec.name,
+        city=org_spec.city,
+        course=f"{org_spec.slug}/{course_spec.slug}",
+        course_title=course_spec.title,
+        updated=_aware(updated),
+    )
+
+
+def from_course_spec(
+    course_spec: CourseSpec,
+    org_spec: OrgSpec,
+    lessons: Iterable[LessonSpec] = (),
+    *,
+    updated: datetime | None = None,
+) -> SearchDocument:
+    """A course straight from a loaded pack; ``lessons`` are its live lessons."""
+    by_module: dict[str, list[LessonSpec]] = {}
+    for lesson in lessons:
+        if not lesson.retired:
+            by_module.setdefault(lesson.module_slug, []).append(lesson)
+    lines: list[str] = []
+    for module in course_spec.modules:
+        if module.summary:
+            lines.append(module.summary)
+        for lesson in sorted(by_module.get(module.slug, []), key=lambda le: le.position):
+            lines.append(lesson.title)
+            if lesson.summary:
+                lines.append(lesson.summary)
+    return SearchDocument(
+        id=course_document_id(org_spec.slug, course_spec.slug),
+        kind="course",
+        url=course_url(org_spec.slug, course_spec.slug),
+        title=course_spec.title,
+        summary=course_spec.summary or "",
+        headings=tuple(m.title for m in course_spec.modules),
+        body="\n".join(lines),
+        tags=tuple(course_spec.subjects),
+        subjects=tuple(course_spec.subjects),
+        level=course_spec.level,
+        language=course_spec.language,
+        org=org_spec.slug,
+        org_name=org_spec.name,
+        city=org_spec.city,
+        course=f"{org_spec.slug}/{course_spec.slug}",
+        course_title=course_spec.title,
+        updated=_aware(updated),
+    )
+
+
+def documents_from_tree(tree: PackTree) -> Iterator[SearchDocument]:
+    """Every live lesson and course of a loaded pack, as the database would index them."""
+    orgs = {org.slug: org for org in tree.orgs}
+    courses = {(c.org_slug, c.slug): c for c in tree.courses}
+    by_course: dict[tuple[str, str], list[LessonSpec]] = {}
+    for spec in tree.lessons:
+        key = (spec.org_slug, spec.course_slug)
+        by_course.setdefault(key, []).append(spec)
+        if not spec.retired and key in courses:
+            yield from_lesson_spec(spec, courses[key], orgs[spec.org_slug])
+    for key, course_spec in courses.items():
+        yield from_course_spec(course_spec, orgs[course_spec.org_slug], by_course.get(key, []))

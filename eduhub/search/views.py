@@ -1,0 +1,49 @@
+"""``/search``: the search page behind the box on every page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from eduhub.search import services, sync
+
+bp = Blueprint("search", __name__)
+
+#: Query parameters that narrow a search, as the page and the API name them.
+FILTERS = ("lang", "subject", "level", "org", "course")
+
+
+def search_arguments(args: dict[str, str]) -> dict[str, object]:
+    """Keyword arguments for services.search from request arguments (all optional, all text)."""
+    found: dict[str, object] = {
+        name: (args.get(name) or "").strip()[:100] or None for name in FILTERS
+    }
+    found["page"] = args.get("page", "1")
+    found["sort"] = "newest" if args.get("sort") == "newest" else "relevance"
+    return found
+
+
+@bp.get("/search")
+def search() -> ResponseReturnValue:
+    query = request.args.get("q", "")
+    options = search_arguments(request.args)
+    if not query.strip():
+        # An empty search shows the catalog, keeping the filters it understands.
+        catalog_args = {
+            "subject": options["subject"],
+            "level": options["level"],
+            "language": options["lang"],
+        }
+        return redirect(url_for("catalog.catalog", **{k: v for k, v in catalog_args.items() if v}))
+    store = sync.store_for()
+    sync.status(store)  # logs once when the index is missing or stale
+    results = services.search(store, query, per_page=10, **options)  # type: ignore[arg-type]
+
+    def link(**changes: object) -> str:
+        params = {"q": query, **{k: v for k, v in options.items() if v and k != "page"}}
+        params.update(changes)
+        return url_for("search.search", **{k: v for k, v in params.items() if v not in (None, "")})
+
+    return render_template(
+        "search/results.html", results=results, query=query, options=options, link=link
+    )

@@ -1,0 +1,146 @@
+"""Search as the web and the CLI use it: the index follows imports, pages never break."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from eduhub.search import sync
+from tests.factories import write_course, write_lesson, write_org
+
+
+def pack(root: Path) -> Path:
+    org = write_org(root, "riverbend", city="Riverbend")
+    course = write_course(org, "energy", lessons=["sun.md", "wind.md"], subjects=["energy"])
+    write_lesson(
+        course,
+        "sun.md",
+        id="sun",
+        title="Solar panels",
+        body="# Solar panels\n\nPhotovoltaic cells turn sunlight into current.\n",
+    )
+    write_lesson(
+        course,
+        "wind.md",
+        id="wind",
+        title="Wind turbines",
+        body="# Wind\n\nBlades turn a generator.\n",
+    )
+    org_es = write_org(root, "valle", city="Valle Serena")
+    cursos = write_course(
+        org_es, "huertos", lessons=["agua.md"], subjects=["agriculture"], language="es"
+    )
+    write_lesson(
+        cursos,
+        "agua.md",
+        id="agua",
+        title="El agua del huerto",
+        body="# Riego\n\nLa educación ambiental empieza regando.\n",
+    )
+    return root
+
+
+@pytest.fixture
+def imported(runner, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+    root = pack(tmp_path / "packs")
+    result = runner.invoke(args=["content", "import", str(root)])
+    assert result.exit_code == 0, result.output
+    assert "search index built" in result.output
+    return root
+
+
+def test_search_page_finds_lessons_with_highlights(client, imported) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/search?q=photovoltaic").get_data(as_text=True)
+    assert '<a href="/lessons/riverbend/sun">Solar panels</a>' in page
+    assert "<mark>Photovoltaic</mark>" in page
+    assert "1 result for" in page
+
+
+def test_accents_are_folded_and_facets_filter(client, imported) -> None:  # type: ignore[no-untyped-def]
+    data = client.get("/api/v1/search?q=educacion").get_json()
+    assert [hit["id"] for hit in data["hits"]] == ["valle/agua"]
+    assert data["hits"][0]["language"] == "es"
+    energy = client.get("/api/v1/search?q=turn&subject=energy").get_json()
+    assert {hit["id"] for hit in energy["hits"]} == {"riverbend/sun", "riverbend/wind"}
+    assert {"value": "energy", "count": 2} in energy["facets"]["subject"]
+
+
+def test_empty_query_shows_the_catalog(client, imported) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/search?q=++&subject=energy")
+    assert response.status_code == 302
+    assert response.location.endswith("/courses?subject=energy")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"unbalanced',
+        "AND OR NOT",
+        "x" * 2000,
+        "🌞 solar",
+        "<script>alert(1)</script>",
+        "'; DROP TABLE lessons;--",
+        "sun\x00light",
+        "*",
+        "foto*",
+    ],
+)
+def test_any_input_gets_a_page_never_a_500(client, imported, query: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/search", query_string={"q": query})
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<script>alert(1)" not in page
+    api = client.get("/api/v1/search", query_string={"q": query})
+    assert api.status_code == 200
+
+
+def test_zero_results_offer_a_suggestion(client, imported) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/search?q=photovoltaik").get_data(as_text=True)
+    assert "Photovoltaic" in page or "Did you mean" in page
+
+
+def test_the_index_follows_imports_changes_and_retirements(app, runner, client, imported) -> None:  # type: ignore[no-untyped-def]
+    course = imported / "riverbend" / "energy"
+    write_lesson(
+        course,
+        "sun.md",
+        id="sun",
+        title="Solar panels",
+        body="# Solar panels\n\nPerovskite is a new cell material.\n",
+    )
+    (course / "wind.md").unlink()
+    write_course(imported / "riverbend", "energy", lessons=["sun.md"], subjects=["energy"])
+    result = runner.invoke(args=["content", "import", str(imported)])
+    assert "search index updated" in result.output
+    assert [h["id"] for h in client.get("/api/v1/search?q=perovskite").get_json()["hits"]] == [
+        "riverbend/sun"
+    ]
+    assert client.get("/api/v1/search?q=photovoltaic").get_json()["total"] == 0
+    assert client.get("/api/v1/search?q=blades").get_json()["total"] == 0  # retired
+    health = client.get("/healthz").get_json()
+    assert health["search"]["index"] == "ok"
+
+
+def test_healthz_reports_a_missing_or_stale_index_and_reindex_fixes_it(
+    app, db, runner, client, imported
+) -> None:  # type: ignore[no-untyped-def]
+    from eduhub.catalog import importer
+
+    importer.bump_generation(db.session)
+    db.session.commit()
+    health = client.get("/healthz").get_json()
+    assert (health["status"], health["search"]["index"]) == ("degraded", "stale")
+    assert runner.invoke(args=["search", "status"]).exit_code == 1
+    store = sync.store_for(app)
+    shutil.rmtree(store.current_path())
+    (store.root / "CURRENT").unlink()
+    assert client.get("/healthz").get_json()["search"]["index"] == "missing"
+    page = client.get("/search?q=solar").get_data(as_text=True)
+    assert "search index has not been built" in page
+    result = runner.invoke(args=["search", "reindex"])
+    assert result.exit_code == 0, result.output
+    assert client.get("/healthz").get_json()["search"]["index"] == "ok"
+    assert client.get("/api/v1/search?q=photovoltaic").get_json()["total"] == 1
+    assert "current" in runner.invoke(args=["search", "reindex", "--if-needed"]).output
