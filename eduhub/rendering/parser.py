@@ -127,3 +127,16 @@ def build_parser() -> LessonMarkdown:
 
 
 PARSER = build_parser()
+
+
+def plain_text(children: Sequence[Token]) -> str:
+    """What a reader sees of an inline run, without markup or footnote markers."""
+    parts: list[str] = []
+    for child in children:
+        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(plain_text(child.children or []))
+    return " ".join("".join(parts).split())

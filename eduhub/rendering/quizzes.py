@@ -14,7 +14,7 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
 from eduhub.rendering.mathml import MathError, tex_to_mathml
-from eduhub.rendering.parser import PARSER
+from eduhub.rendering.parser import PARSER, plain_text
 from eduhub.rendering.results import Problem, Severity
 from eduhub.rendering.sanitizer import sanitize
 from eduhub.rendering.urls import Kind, classify
@@ -371,7 +371,7 @@ class _Reader:
             kept.append(child)
         renderer = cast(RendererHTML, PARSER.renderer)
         html = sanitize(renderer.renderInline(kept, PARSER.options, env)).strip()
-        return html, _plain_text(kept)
+        return html, plain_text(kept)
 
     def link(self, token: Token, line: int) -> bool:
         """False: show the link's text only."""
@@ -651,16 +651,3 @@ class _Reader:
         if "unit" in entries:
             unit = " ".join((self.text(entries["unit"], "unit") or "").split())
         return replace(base, answer=answer, tolerance=tolerance, relative=relative, unit=unit)
-
-
-def _plain_text(children: Sequence[Token]) -> str:
-    """What a reader sees of an inline run, without markup."""
-    parts: list[str] = []
-    for child in children:
-        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append(_plain_text(child.children or []))
-    return " ".join("".join(parts).split())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -11,7 +10,7 @@ from markdown_it.token import Token
 
 from eduhub.rendering.admonitions import CLOSE_TYPE, OPEN_TYPE, parse_info
 from eduhub.rendering.mathml import MathError, tex_to_mathml
-from eduhub.rendering.parser import PARSER, fence_language
+from eduhub.rendering.parser import PARSER, fence_language, plain_text
 from eduhub.rendering.quizzes import QUIZ_INFO, Quiz, parse_quiz
 from eduhub.rendering.results import LinkRef, Problem, Rendered, Resolver, Severity, TocEntry
 from eduhub.rendering.sanitizer import sanitize
@@ -153,7 +152,7 @@ class _Walk:
                 token.meta["admonition"] = open_admonitions.pop().meta["admonition"]
 
     def heading(self, heading: Token, inline: Token) -> None:
-        title = _plain_text(inline.children or [])
+        title = plain_text(inline.children or [])
         self.headings.append(title)
         self.heading_ids.add(str(heading.attrGet("id") or ""))
         level = int(heading.tag[1])
@@ -212,7 +211,7 @@ class _Walk:
                 tex = child.content.strip()
                 line = lines.locate(f"{child.markup}{tex}", tex)
                 self.math(child, line, display=kind == "math_inline_double")
-        self.add_text(_plain_text(children))
+        self.add_text(plain_text(children))
 
     def link(self, token: Token, lines: _Lines) -> bool:
         """Rewrite or judge one link; False means show its text without the link."""
@@ -248,7 +247,7 @@ class _Walk:
         shown = unquote(src)
         target = classify(src)
         line = lines.locate(f"]({src}", f"](<{src}", src, shown)
-        if not _plain_text(token.children or []).strip():
+        if not plain_text(token.children or []).strip():
             self.report(line, "warning", f"image without alt text: {shown}")
         if target.kind is Kind.EXTERNAL:
             token.meta["shown_as"] = "link"
@@ -286,19 +285,6 @@ class _Walk:
         text = " ".join(text.split())
         if text:
             self.text.append(text)
-
-
-def _plain_text(children: Sequence[Token]) -> str:
-    """What a reader sees of an inline run, without markup or footnote markers."""
-    parts: list[str] = []
-    for child in children:
-        if child.type in ("text", "code_inline", "math_inline", "math_inline_double"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "image":
-            parts.append(_plain_text(child.children or []))
-    return " ".join("".join(parts).split())
 
 
 def _first_line(token: Token) -> int:

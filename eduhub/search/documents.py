@@ -109,35 +109,69 @@ def from_lesson(lesson: Lesson) -> SearchDocument:
     )
 
 
-def from_course(course: Course) -> SearchDocument:
-    """A course as indexed: its summary, module titles and the titles of its live lessons."""
-    org = course.organization
+def _course_document(
+    *,
+    org_slug: str,
+    org_name: str,
+    city: str,
+    course_slug: str,
+    title: str,
+    summary: str,
+    subjects: Sequence[str],
+    level: str,
+    language: str,
+    modules: Sequence[tuple[str, str | None, Sequence[tuple[str, str | None]]]],
+    updated: datetime | None,
+) -> SearchDocument:
+    """A course as indexed: its summary, module titles and its live lessons' titles and
+    summaries, whether it comes from the database or from a pack on disk."""
     lines: list[str] = []
-    for module in course.modules:
-        if module.summary:
-            lines.append(module.summary)
-        for lesson in module.lessons:
-            lines.append(lesson.title)
-            if lesson.summary:
-                lines.append(lesson.summary)
+    for _module_title, module_summary, lessons in modules:
+        if module_summary:
+            lines.append(module_summary)
+        for lesson_title, lesson_summary in lessons:
+            lines.append(lesson_title)
+            if lesson_summary:
+                lines.append(lesson_summary)
     return SearchDocument(
-        id=course_document_id(org.slug, course.slug),
+        id=course_document_id(org_slug, course_slug),
         kind="course",
-        url=course_url(org.slug, course.slug),
-        title=course.title,
-        summary=course.summary or "",
-        headings=tuple(module.title for module in course.modules),
+        url=course_url(org_slug, course_slug),
+        title=title,
+        summary=summary or "",
+        headings=tuple(module_title for module_title, _, _ in modules),
         body="\n".join(lines),
-        tags=tuple(course.subjects),
-        subjects=tuple(course.subjects),
-        level=course.level,
-        language=course.language,
-        org=org.slug,
+        tags=tuple(subjects),
+        subjects=tuple(subjects),
+        level=level,
+        language=language,
+        org=org_slug,
+        org_name=org_name,
+        city=city,
+        course=f"{org_slug}/{course_slug}",
+        course_title=title,
+        updated=_aware(updated),
+    )
+
+
+def from_course(course: Course) -> SearchDocument:
+    """A course from the database (its live lessons only)."""
+    org = course.organization
+    return _course_document(
+        org_slug=org.slug,
         org_name=org.name,
         city=org.city,
-        course=course.uid,
-        course_title=course.title,
-        updated=_aware(course.updated_at),
+        course_slug=course.slug,
+        title=course.title,
+        summary=course.summary,
+        subjects=course.subjects,
+        level=course.level,
+        language=course.language,
+        modules=[
+            (m.title, m.summary, [(le.title, le.summary) for le in m.lessons])
+            for m in course.modules
+        ],
+        updated=course.updated_at,
     )
 
 
@@ -253,32 +287,28 @@ def from_course_spec(
     for lesson in lessons:
         if not lesson.retired:
             by_module.setdefault(lesson.module_slug, []).append(lesson)
-    lines: list[str] = []
-    for module in course_spec.modules:
-        if module.summary:
-            lines.append(module.summary)
-        for lesson in sorted(by_module.get(module.slug, []), key=lambda le: le.position):
-            lines.append(lesson.title)
-            if lesson.summary:
-                lines.append(lesson.summary)
-    return SearchDocument(
-        id=course_document_id(org_spec.slug, course_spec.slug),
-        kind="course",
-        url=course_url(org_spec.slug, course_spec.slug),
-        title=course_spec.title,
-        summary=course_spec.summary or "",
-        headings=tuple(m.title for m in course_spec.modules),
-        body="\n".join(lines),
-        tags=tuple(course_spec.subjects),
-        subjects=tuple(course_spec.subjects),
-        level=course_spec.level,
-        language=course_spec.language,
-        org=org_spec.slug,
+    return _course_document(
+        org_slug=org_spec.slug,
         org_name=org_spec.name,
         city=org_spec.city,
-        course=f"{org_spec.slug}/{course_spec.slug}",
-        course_title=course_spec.title,
-        updated=_aware(updated),
+        course_slug=course_spec.slug,
+        title=course_spec.title,
+        summary=course_spec.summary,
+        subjects=course_spec.subjects,
+        level=course_spec.level,
+        language=course_spec.language,
+        modules=[
+            (
+                m.title,
+                m.summary,
+                [
+                    (le.title, le.summary)
+                    for le in sorted(by_module.get(m.slug, []), key=lambda le: le.position)
+                ],
+            )
+            for m in course_spec.modules
+        ],
+        updated=updated,
     )
 
 
