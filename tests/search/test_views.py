@@ -144,3 +144,13 @@ def test_healthz_reports_a_missing_or_stale_index_and_reindex_fixes_it(
     assert client.get("/healthz").get_json()["search"]["index"] == "ok"
     assert client.get("/api/v1/search?q=photovoltaic").get_json()["total"] == 1
     assert "current" in runner.invoke(args=["search", "reindex", "--if-needed"]).output
+
+
+def test_search_within_one_course_or_one_city(client, imported) -> None:  # type: ignore[no-untyped-def]
+    course_page = client.get("/courses/riverbend/energy").get_data(as_text=True)
+    assert '<input type="hidden" name="course" value="riverbend/energy">' in course_page
+    city_page = client.get("/cities/valle").get_data(as_text=True)
+    assert '<input type="hidden" name="org" value="valle">' in city_page
+    in_course = client.get("/api/v1/search?q=turn&course=riverbend/energy").get_json()
+    assert {hit["id"] for hit in in_course["hits"]} == {"riverbend/sun", "riverbend/wind"}
+    assert client.get("/api/v1/search?q=turn&org=valle").get_json()["total"] == 0
