@@ -1,0 +1,380 @@
+"""Judged queries, the shared corpora as SearchDocuments, an SQLite FTS5 baseline and metrics.
+
+Shared by ``tests/search/test_relevance.py`` (relevance) and ``bench/search.py`` (speed), so
+both measure EduHub and FTS5 over exactly the same documents and query translation.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eduhub.catalog.foreign import ForeignOptions, load_foreign
+from eduhub.catalog.packs import PackTree, load_tree
+from eduhub.search import services
+from eduhub.search.documents import SearchDocument, documents_from_tree
+from eduhub.search.index import IndexStore
+
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT = ROOT / "content"
+CORPORA = ROOT.parent / "shared" / "corpora"
+JUDGED = Path(__file__).with_name("judged_queries.yml")
+#: MRR counts the first expected lesson within this many hits; top-3 within three.
+DEPTH = 10
+
+#: How each shared corpus is imported; the judged ids assume exactly these org slugs.
+CORPUS_IMPORTS: dict[str, tuple[str, ForeignOptions]] = {
+    "programming-historian": ("jekyll", ForeignOptions(org_slug="ph", license="CC-BY-4.0")),
+    "carpentries": ("carpentries", ForeignOptions(org_slug="carpentries")),
+    "d2l-math": ("d2l", ForeignOptions(org_slug="d2l", course_slug="d2l-math")),
+}
+
+
+# --------------------------------------------------------------------------- judged queries
+
+
+@dataclass(frozen=True)
+class JudgedQuery:
+    query: str
+    expect: tuple[str, ...]
+    #: the language the query is written in (informational: it is *not* a filter)
+    lang: str
+    #: search filters, named as services.search names them (``lang``, ``subject``, ``org`` …)
+    filters: dict[str, str] = field(default_factory=dict)
+    why: str = ""
+
+
+def load_judged(path: Path = JUDGED) -> list[JudgedQuery]:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [
+        JudgedQuery(
+            query=str(entry["query"]),
+            expect=tuple(str(e) for e in entry["expect"]),
+            lang=str(entry.get("lang", "")),
+            filters={str(k): str(v) for k, v in (entry.get("filters") or {}).items()},
+            why=str(entry.get("why", "")),
+        )
+        for entry in entries
+    ]
+
+
+# --------------------------------------------------------------------------- documents
+
+
+def load_trees(corpora: Path = CORPORA, content: Path = CONTENT) -> dict[str, PackTree]:
+    """EduHub's own content/ and the three shared corpora, loaded and rendered like an import."""
+    trees = {"content": load_tree(content)}
+    for folder, (dialect, options) in CORPUS_IMPORTS.items():
+        trees[folder] = load_foreign(corpora / folder, dialect, options)
+    for name, tree in trees.items():
+        if tree.errors:
+            raise ValueError(f"{name}: {len(tree.errors)} errors, first {tree.errors[0]}")
+    return trees
+
+
+def documents_of(trees: Iterable[PackTree]) -> list[SearchDocument]:
+    """Every live lesson and course of the trees, as the database would index them."""
+    return [doc for tree in trees for doc in documents_from_tree(tree)]
+
+
+def corpus_documents(corpora: Path = CORPORA, content: Path = CONTENT) -> list[SearchDocument]:
+    return documents_of(load_trees(corpora, content).values())
+
+
+# --------------------------------------------------------------------------- EduHub
+
+
+def eduhub_search(
+    store: IndexStore, query: str, filters: dict[str, str], per_page: int = DEPTH
+) -> services.SearchResults:
+    """The query through the web's own search service (filters by their service names)."""
+    return services.search(
+        store,
+        query,
+        lang=filters.get("lang"),
+        subject=filters.get("subject"),
+        level=filters.get("level"),
+        org=filters.get("org"),
+        course=filters.get("course"),
+        kind=filters.get("kind"),
+        per_page=per_page,
+    )
+
+
+def eduhub_ranker(store: IndexStore) -> Callable[[JudgedQuery], list[str]]:
+    def rank(judged: JudgedQuery) -> list[str]:
+        return [hit.id for hit in eduhub_search(store, judged.query, judged.filters).hits]
+
+    return rank
+
+
+# --------------------------------------------------------------------------- SQLite FTS5
+
+#: Column weights for bm25(), the same as EduHub's field boosts (index.PART_BOOSTS and
+#: EXTRA_BOOSTS): title 3, summary and objectives 1.5, headings 2, body 1, tags 1.5,
+#: course/organization/city names 0.5.
+FTS_COLUMNS = ("title", "summary", "headings", "body", "tags", "context")
+FTS_WEIGHTS = (3.0, 1.5, 2.0, 1.0, 1.5, 0.5)
+#: Porter stemming (English only: FTS5 has no other) over unicode61 with accents folded.
+#: Measured on the judged set, this beat plain unicode61 (see docs/search.md).
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+_FTS_TOKENS = re.compile(r'"[^"]*"|[()]|[^\s"()]+')
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+
+
+def fts5_available() -> bool:
+    try:
+        connection = sqlite3.connect(":memory:")
+        connection.execute("CREATE VIRTUAL TABLE probe USING fts5(a)")
+        connection.close()
+    except sqlite3.OperationalError:
+        return False
+    return True
+
+
+def _string(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def fts5_query(raw: str) -> str | None:
+    """A search-box query in FTS5 syntax, word for word.
+
+    Every bare word becomes an FTS5 string (so ``csv.DictReader`` or ``d'écriture`` is not a
+    syntax error), which FTS5 requires all of by default; "quoted words" stay a phrase;
+    ``foto*`` stays a prefix; AND, OR, NOT and parentheses are passed through as FTS5
+    operators. What FTS5 cannot parse after that (``NOT x`` alone, unbalanced parentheses)
+    fails when run and counts as no hits. None when nothing is left to search for.
+    """
+    parts: list[str] = []
+    for token in _FTS_TOKENS.findall(raw.replace("\x00", " ")):
+        if token in _OPERATORS or token in ("(", ")"):
+            parts.append(token)
+        elif token.startswith('"'):
+            words = token.strip('"').split()
+            if words:
+                parts.append(_string(" ".join(words)))
+        elif token.endswith("*") and token.rstrip("*"):
+            parts.append(_string(token.rstrip("*")) + " *")
+        else:
+            parts.append(_string(token))
+    return " ".join(parts) if any(p not in _OPERATORS and p not in "()" for p in parts) else None
+
+
+@dataclass(frozen=True)
+class FtsPage:
+    ids: list[str]
+    total: int
+    snippets: list[str]
+    #: False when FTS5 refused the query (a syntax error): no hits, not a crash
+    parsed: bool = True
+
+
+_FILTER_SQL = {
+    "lang": "(m.language = :lang OR m.language LIKE :lang || '-%')",
+    "subject": "m.subjects LIKE '%,' || :subject || ',%'",
+    "level": "m.level = :level",
+    "org": "m.org = :org",
+    "course": "m.course = :course",
+    "kind": "m.kind = :kind",
+}
+
+
+class Fts5Index:
+    """The same documents in an SQLite FTS5 table, searched the way a small app would.
+
+    Text columns live in the FTS5 table (content stored, so ``snippet()`` works); facet
+    values in an ordinary table joined on rowid, filtered with plain WHERE clauses.
+    """
+
+    def __init__(self, path: str | Path = ":memory:", *, create: bool = True) -> None:
+        self.connection = sqlite3.connect(str(path), check_same_thread=False)
+        weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+        self._rank = f"bm25(docs, {weights})"
+        if not create:
+            return
+        self.connection.executescript(
+            f"""
+            CREATE VIRTUAL TABLE docs USING fts5(
+                {", ".join(FTS_COLUMNS)}, tokenize = '{FTS_TOKENIZER}'
+            );
+            CREATE TABLE meta (
+                rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, kind TEXT, language TEXT,
+                subjects TEXT, level TEXT, org TEXT, course TEXT
+            );
+            """
+        )
+
+    def build(self, documents: Iterable[SearchDocument]) -> int:
+        rows = 0
+        with self.connection:
+            for rowid, doc in enumerate(documents, start=1):
+                self.connection.execute(
+                    "INSERT INTO docs (rowid, title, summary, headings, body, tags, context) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        rowid,
+                        doc.title,
+                        "\n".join((doc.summary, *doc.objectives)),
+                        "\n".join(doc.headings),
+                        doc.body,
+                        "\n".join((*doc.tags, *(s.replace("-", " ") for s in doc.subjects))),
+                        "\n".join((doc.course_title, doc.org_name, doc.city)),
+                    ),
+                )
+                self.connection.execute(
+                    "INSERT INTO meta VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        rowid,
+                        doc.id,
+                        doc.kind.lower(),
+                        doc.language.lower(),
+                        "," + ",".join(s.strip().lower() for s in doc.subjects) + ",",
+                        doc.level.lower(),
+                        doc.org.lower(),
+                        doc.course.lower(),
+                    ),
+                )
+                rows = rowid
+        return rows
+
+    def search(
+        self,
+        raw: str,
+        filters: dict[str, str] | None = None,
+        *,
+        limit: int = DEPTH,
+        snippets: bool = False,
+        count: bool = False,
+    ) -> FtsPage:
+        """One page of ids by bm25, optionally with highlighted snippets and the total."""
+        match = fts5_query(raw)
+        if match is None:
+            return FtsPage([], 0, [], parsed=True)
+        params: dict[str, Any] = {"match": match, "limit": limit}
+        where = ["docs MATCH :match"]
+        for name, value in (filters or {}).items():
+            where.append(_FILTER_SQL[name])
+            params[name] = value.strip().lower()
+        condition = " AND ".join(where)
+        # \ue000/\ue001 mark matches so the snippet can be escaped before <mark> goes in.
+        snippet = "snippet(docs, -1, '\ue000', '\ue001', '…', 24)" if snippets else "''"
+        sql = (
+            f"SELECT m.id, {snippet} FROM docs JOIN meta m ON m.rowid = docs.rowid "  # noqa: S608
+            f"WHERE {condition} ORDER BY {self._rank} LIMIT :limit"
+        )
+        try:
+            rows = self.connection.execute(sql, params).fetchall()
+            total = len(rows)
+            if count:
+                total = self.connection.execute(
+                    f"SELECT count(*) FROM docs JOIN meta m ON m.rowid = docs.rowid "  # noqa: S608
+                    f"WHERE {condition}",
+                    params,
+                ).fetchone()[0]
+        except sqlite3.OperationalError:
+            return FtsPage([], 0, [], parsed=False)
+        marked = [
+            html.escape(text).replace("\ue000", "<mark>").replace("\ue001", "</mark>")
+            for _id, text in rows
+        ]
+        return FtsPage([row[0] for row in rows], total, marked if snippets else [])
+
+    def ranker(self) -> Callable[[JudgedQuery], list[str]]:
+        def rank(judged: JudgedQuery) -> list[str]:
+            return self.search(judged.query, judged.filters).ids
+
+        return rank
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+@dataclass(frozen=True)
+class Outcome:
+    judged: JudgedQuery
+    ranking: list[str]
+    #: 1-based rank of the first expected id within DEPTH, or None
+    rank: int | None
+
+    @property
+    def reciprocal_rank(self) -> float:
+        return 1.0 / self.rank if self.rank else 0.0
+
+    @property
+    def top3(self) -> bool:
+        return self.rank is not None and self.rank <= 3
+
+
+def first_rank(ranking: Sequence[str], expect: Iterable[str], depth: int = DEPTH) -> int | None:
+    wanted = set(expect)
+    for position, doc_id in enumerate(ranking[:depth], start=1):
+        if doc_id in wanted:
+            return position
+    return None
+
+
+def evaluate(
+    judged: Iterable[JudgedQuery], rank: Callable[[JudgedQuery], list[str]]
+) -> list[Outcome]:
+    outcomes = []
+    for query in judged:
+        ranking = rank(query)
+        outcomes.append(Outcome(query, ranking, first_rank(ranking, query.expect)))
+    return outcomes
+
+
+@dataclass(frozen=True)
+class Summary:
+    mrr: float
+    top3: float
+    queries: int
+
+
+def summarize(outcomes: Sequence[Outcome]) -> Summary:
+    n = len(outcomes)
+    return Summary(
+        mrr=sum(o.reciprocal_rank for o in outcomes) / n if n else 0.0,
+        top3=sum(o.top3 for o in outcomes) / n if n else 0.0,
+        queries=n,
+    )
+
+
+def table(eduhub: Sequence[Outcome], fts5: Sequence[Outcome] | None) -> str:
+    """Per query: EduHub's and FTS5's rank of the first expected lesson, and what came first.
+
+    A rank is 1-based within the first ten hits; ``-`` is a miss (MRR 0, not in the top 3).
+    """
+
+    def shown(rank: int | None) -> str:
+        return str(rank) if rank else "-"
+
+    width = max(len(o.judged.query) for o in eduhub) + 2
+    lines = [f"{'query':<{width}} {'filters':<12} {'eduhub':>6} {'fts5':>5}  eduhub's first hit"]
+    others: Sequence[Outcome | None] = fts5 if fts5 is not None else [None] * len(eduhub)
+    for ours, theirs in zip(eduhub, others, strict=True):
+        filters = ",".join(f"{k}={v}" for k, v in ours.judged.filters.items()) or ""
+        first = ours.ranking[0] if ours.ranking else "(no hits)"
+        lines.append(
+            f"{ours.judged.query!s:<{width}} {filters:<12} {shown(ours.rank):>6} "
+            f"{shown(theirs.rank) if theirs else 'n/a':>5}  {first}"
+        )
+    for name, outcomes in (("EduHub", eduhub), ("FTS5", fts5)):
+        if outcomes is None:
+            lines.append(f"{name:<7} not measured: this sqlite3 has no FTS5")
+            continue
+        s = summarize(outcomes)
+        lines.append(
+            f"{name:<7} MRR {s.mrr:.3f}  top-3 {s.top3:.3f}  "
+            f"({sum(o.top3 for o in outcomes)}/{s.queries} in the top 3)"
+        )
+    return "\n".join(lines)
