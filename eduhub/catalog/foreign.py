@@ -129,6 +129,8 @@ def load_foreign(path: Path, dialect: str, options: ForeignOptions) -> PackTree:
     """Read a foreign pack rooted at ``path`` into the same PackTree an EduHub pack gives."""
     if dialect not in DIALECTS[1:]:
         raise PackError(f"unknown dialect '{dialect}'; use one of {', '.join(DIALECTS)}")
+    if options.source and not packs.URL_RE.match(options.source):
+        raise PackError(f"--source {options.source}: give an http:// or https:// URL")
     if options.license and options.license not in LICENSES:
         raise PackError(
             f"--license {options.license} is not allowed; use one of: {', '.join(LICENSES)}"
@@ -382,7 +384,7 @@ def _carpentries_layout(
             authors=authors,
             modules=modules,
             source_path=prefix.rstrip("/") or ".",
-            source_url=options.source or config.source,
+            source_url=options.source or _safe_url(config.source),
             dialect="carpentries",
             fingerprint="\n".join(p for m in modules for p in m.lesson_paths),
         )
@@ -395,6 +397,12 @@ def _carpentries_layout(
                 )
                 layout.sources.append(_Source(rel, course, module.slug, position, uid))
     return layout
+
+
+def _safe_url(value: str | None) -> str | None:
+    """A source URL from a pack's own files, kept only if it is plain http(s): it ends up in
+    an href on every lesson page."""
+    return value if value and packs.URL_RE.match(value) else None
 
 
 def _authors_file(file: Path) -> list[str]:

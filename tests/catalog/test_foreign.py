@@ -335,3 +335,17 @@ def test_an_eduhub_course_can_declare_its_lessons_dialect(tmp_path: Path) -> Non
     assert "admonition-exercise" in lesson.rendered.html
     assert "<details" in lesson.rendered.html
     assert tree.courses[0].dialect == "carpentries"
+
+
+def test_source_urls_must_be_http(tmp_path: Path) -> None:
+    carpentries_pack(tmp_path)
+    with pytest.raises(PackError, match="give an http"):
+        load_foreign(
+            tmp_path, "carpentries", ForeignOptions(org_slug="swc", source="javascript:alert(1)")
+        )
+    config = tmp_path / "demo-lesson" / "config.yaml"
+    config.write_text(
+        config.read_text().replace("https://github.com/example/demo", "javascript:alert(1)")
+    )
+    tree = load_foreign(tmp_path, "carpentries", ForeignOptions(org_slug="swc"))
+    assert tree.courses[0].source_url is None
