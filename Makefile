@@ -30,6 +30,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 	@if $(BIN)/python tests/postgres_available.py "$(PG_ADMIN_URL)"; then \
 		echo "== again on PostgreSQL =="; \
@@ -41,6 +42,7 @@ test: install
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format:
 	$(BIN)/ruff check --fix .

@@ -108,8 +108,8 @@ def import_tree(
     orgs = {spec.slug: _upsert_org(session, spec) for spec in tree.orgs}
     session.flush()
 
-    for spec in tree.media.values():
-        if _store_media(session, orgs[spec.org_slug], spec, media_dir):
+    for media in tree.media.values():
+        if _store_media(session, orgs[media.org_slug], media, media_dir):
             report.media_added += 1
 
     courses: dict[tuple[str, str], tuple[Course, dict[str, Module]]] = {}

@@ -396,9 +396,10 @@ def load_tree(
             raise PackError(f"{path}: no org.yml or course.yml here or in its sub-folders")
 
     for root in org_roots:
-        org = _load_org(tree, root)
-        if org is None or (org_slug and org.slug != org_slug):
+        found = _load_org(tree, root)
+        if found is None or (org_slug and found.slug != org_slug):
             continue
+        org = found
         tree.orgs.append(org)
         tree.course_scope[org.slug] = None
         for course_dir in sorted(p for p in root.iterdir() if (p / "course.yml").is_file()):

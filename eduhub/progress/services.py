@@ -140,7 +140,7 @@ def _complete_course_if_done(
             LessonProgress.lesson_uid.in_(live),
         )
     )
-    if not total or done < total:
+    if not total or (done or 0) < total:
         return None
     table = CourseCompletion.__table__
     session.execute(
