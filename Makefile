@@ -26,15 +26,19 @@ run: install
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
+tests/browser/node_modules: tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \
+	else echo "npm not found: the browser accessibility test will be skipped"; fi
+
 ## make test: lint, then the whole suite on SQLite and again on a throwaway PostgreSQL database
-test: install
+test: install tests/browser/node_modules
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
 	@if $(BIN)/python tests/postgres_available.py "$(PG_ADMIN_URL)"; then \
 		echo "== again on PostgreSQL =="; \
-		EDUHUB_TEST_POSTGRES_ADMIN_URL="$(PG_ADMIN_URL)" $(BIN)/pytest -m "not corpora"; \
+		EDUHUB_TEST_POSTGRES_ADMIN_URL="$(PG_ADMIN_URL)" $(BIN)/pytest -m "not corpora and not browser"; \
 	else \
 		echo "PostgreSQL does not answer at $(PG_ADMIN_URL): PostgreSQL run skipped"; \
 	fi

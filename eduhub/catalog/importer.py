@@ -279,10 +279,18 @@ def _update_lesson(
 ) -> bool:
     """Apply ``spec`` to ``lesson``; True when anything a reader sees changed."""
     changed = False
-    if lesson.current_revision.content_hash != spec.content_hash:
+    current = lesson.current_revision
+    if current.content_hash != spec.content_hash:
         number = lesson.revision_number + 1
         lesson.revisions.append(_revision(spec, number, now))
         lesson.revision_number = number
+        changed = True
+    elif current.renderer_version < RENDERER_VERSION:
+        # Same source, newer renderer: refresh the stored HTML in place (no new revision).
+        fresh = _revision(spec, current.number, now)
+        for name in ("html", "toc", "text", "quizzes", "renderer_version"):
+            setattr(current, name, getattr(fresh, name))
+        current.rendered_at = now
         changed = True
     for name in _METADATA:
         if getattr(lesson, name) != getattr(spec, name):

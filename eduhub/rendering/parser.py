@@ -102,7 +102,8 @@ def build_parser() -> LessonMarkdown:
     md = LessonMarkdown("js-default", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    md.use(tasklists_plugin)
+    # label=True wraps each checkbox and its text in a <label>, so screen readers name it.
+    md.use(tasklists_plugin, label=True)
     md.use(deflist_plugin)
     md.use(
         dollarmath_plugin,

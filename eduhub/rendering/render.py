@@ -18,7 +18,7 @@ from eduhub.rendering.urls import Kind, classify
 
 # Bump whenever the HTML (or anything else in Rendered) changes for the same input, so stored
 # lessons can be re-rendered.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 
 _EXTERNAL_REL = "noopener noreferrer"
 # markdown-it normalises line endings and NUL this way before numbering lines (token.map).

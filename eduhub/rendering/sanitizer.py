@@ -13,7 +13,7 @@ _HTML_TAGS = {
     "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "del", "s", "code",
     "pre", "span", "div", "blockquote", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead",
     "tbody", "tr", "th", "td", "a", "img", "input", "sup", "sub", "section", "aside",
-    "details", "summary",
+    "details", "summary", "label",
 }  # fmt: skip
 
 # Harmless presentation attributes latex2mathml emits (and MathML Core defines).

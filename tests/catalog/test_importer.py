@@ -263,3 +263,19 @@ def test_rerender_updates_stale_revisions_only(app, db, tmp_path: Path, monkeypa
     assert "Part one" in first.html
     assert importer.rerender(db.session) == 0
     assert importer.rerender(db.session, everything=True) == 2
+
+
+def test_import_refreshes_html_made_by_an_older_renderer(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    write_pack(tmp_path, lessons=1)
+    run_import(app, db, tmp_path)
+    revision = db.session.scalar(select(LessonRevision))
+    revision.renderer_version = 1
+    revision.html = "<p>old renderer</p>"
+    db.session.commit()
+    report = run_import(app, db, tmp_path)
+    assert report.updated == 1
+    db.session.refresh(revision)
+    assert "Part one" in revision.html
+    assert revision.number == 1
+    assert db.session.scalar(select(func.count(LessonRevision.id))) == 1
+    assert run_import(app, db, tmp_path).updated == 0

@@ -121,12 +121,13 @@ def test_footnotes() -> None:
     assert rendered.text.splitlines() == ["Claim and inline.", "The source.", "a side note"]
 
 
-def test_task_lists_render_disabled_checkboxes() -> None:
+def test_task_lists_render_disabled_checkboxes_named_by_their_text() -> None:
     html = render_markdown("- [ ] to do\n- [x] done\n").html
     assert '<ul class="contains-task-list">' in html
+    # The label wraps box and text, so assistive technology reads the item's text as its name.
     assert (
-        '<li class="task-list-item"><input class="task-list-item-checkbox" '
-        'disabled="disabled" type="checkbox"> to do</li>'
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" '
+        'disabled="disabled" type="checkbox"> to do</label></li>'
     ) in html
     assert 'checked="checked" disabled="disabled" type="checkbox"> done' in html
 
