@@ -53,6 +53,11 @@ _ATTRIBUTES["annotation"] = {"encoding"}
 # Attributes allowed only with these exact values.
 _ATTRIBUTE_VALUES = {
     "a": {"rel": {"noopener noreferrer"}},
+    # Wide tables, code and formulas scroll sideways on a phone; tabindex="0" lets keyboard
+    # users scroll them too (WCAG 2.1.1).
+    "table": {"tabindex": {"0"}},
+    "pre": {"tabindex": {"0"}},
+    "div": {"tabindex": {"0"}},
     "aside": {"role": {"note"}},
     "input": {
         "type": {"checkbox"},

@@ -17,6 +17,10 @@ const results = {};
 try {
   // The pages forbid inline script (CSP); the checker injects axe, so it is allowed to here.
   const context = await browser.newContext({ bypassCSP: true });
+  // Optional signed-in session: EDUHUB_COOKIES is a JSON list of Playwright cookies.
+  if (process.env.EDUHUB_COOKIES) {
+    await context.addCookies(JSON.parse(process.env.EDUHUB_COOKIES));
+  }
   const page = await context.newPage();
   for (const url of process.argv.slice(2)) {
     await page.goto(url, { waitUntil: "load" });

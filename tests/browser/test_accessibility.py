@@ -39,6 +39,17 @@ PAGES = [
     "/no-such-page",
 ]
 
+#: Pages a signed-in learner sees (with a completed lesson and a graded quiz attempt).
+SIGNED_IN_PAGES = [
+    "/",
+    "/dashboard",
+    "/account",
+    "/account/password",
+    "/account/delete",
+    "/courses/riverbend/solar-energy",
+    "/lessons/riverbend/sun-hours-and-irradiance",
+]
+
 
 def browser_tools_missing() -> str | None:
     if shutil.which("node") is None:
@@ -65,25 +76,55 @@ def server(app, db):  # type: ignore[no-untyped-def]
     thread.join(timeout=5)
 
 
-def test_pages_have_no_serious_accessibility_violations(server: str) -> None:
+def run_axe(server: str, pages: list[str], cookies: list[dict[str, str]] | None = None) -> dict:  # type: ignore[type-arg]
     missing = browser_tools_missing()
     if missing:
         pytest.skip(f"browser accessibility check skipped: {missing}")
+    env = {"CHROMIUM": CHROMIUM, "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    if cookies:
+        env["EDUHUB_COOKIES"] = json.dumps(cookies)
     completed = subprocess.run(
-        ["node", str(HERE / "axe.mjs"), *[server + page for page in PAGES]],
+        ["node", str(HERE / "axe.mjs"), *[server + page for page in pages]],
         capture_output=True,
         text=True,
         timeout=240,
         cwd=HERE,
-        env={"CHROMIUM": CHROMIUM, "PATH": "/usr/bin:/bin:/usr/local/bin"},
+        env=env,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-2000:]
     results = json.loads(completed.stdout)
-    assert len(results) == len(PAGES)
+    assert len(results) == len(pages)
+    return results
+
+
+def serious_violations(server: str, results: dict) -> dict:  # type: ignore[type-arg]
     serious = {
-        url.removeprefix(server): [v for v in violations if v["impact"] in ("serious", "critical")]
-        for url, violations in results.items()
+        url.removeprefix(server): [v for v in found if v["impact"] in ("serious", "critical")]
+        for url, found in results.items()
     }
-    report = {url: found for url, found in serious.items() if found}
+    return {url: found for url, found in serious.items() if found}
+
+
+def test_signed_in_pages_have_no_serious_accessibility_violations(app, db, server: str) -> None:  # type: ignore[no-untyped-def]
+    from eduhub.catalog import services as catalog
+    from eduhub.progress import services as progress
+    from tests.progress.helpers import learner
+
+    ada = learner(db, "ada")
+    progress.mark_complete(db.session, ada.id, catalog.get_lesson("riverbend/what-is-solar-power"))
+    db.session.commit()
+    serializer = app.session_interface.get_signing_serializer(app)
+    cookie = serializer.dumps({"_user_id": ada.get_id(), "_fresh": True})
+    host = server.split("//")[1].split(":")[0]
+    cookies = [{"name": "session", "value": cookie, "domain": host, "path": "/"}]
+    results = run_axe(server, SIGNED_IN_PAGES, cookies)
+    dashboard = next(found for url, found in results.items() if url.endswith("/dashboard"))
+    assert isinstance(dashboard, list)
+    assert serious_violations(server, results) == {}
+
+
+def test_pages_have_no_serious_accessibility_violations(server: str) -> None:
+    results = run_axe(server, PAGES)
+    report = serious_violations(server, results)
     assert report == {}, json.dumps(report, indent=2)

@@ -103,3 +103,15 @@ def test_lesson_structure_survives() -> None:
 def test_aside_role_is_limited_and_scripts_lose_their_content() -> None:
     html = '<aside role="alert">a</aside><script>alert(1)</script><style>p{}</style><!-- c -->'
     assert sanitize(html) == "<aside>a</aside>"
+
+
+def test_only_tabindex_zero_survives_on_scrolling_blocks() -> None:
+    from eduhub.rendering.sanitizer import sanitize
+
+    kept = sanitize('<table tabindex="0"><tr><td>1</td></tr></table><pre tabindex="0">x</pre>')
+    assert '<table tabindex="0">' in kept
+    assert '<pre tabindex="0">' in kept
+    dropped = sanitize(
+        '<table tabindex="5"></table><p tabindex="0">p</p><div tabindex="-1">d</div>'
+    )
+    assert "tabindex" not in dropped
