@@ -125,6 +125,11 @@ def _update_search_index(
         click.echo(f"search index NOT updated ({exc}); run `eduhub search reindex`", err=True)
 
 
+def _on_terminal() -> bool:
+    """A progress bar helps a person watching; in logs and pipes it is noise."""
+    return sys.stdout.isatty()
+
+
 def _print_messages(tree: PackTree) -> None:
     for message in tree.messages:
         click.echo(str(message), err=message.is_error)
@@ -181,7 +186,7 @@ def import_command(
     _write_report(tree, report, show_totals=tree.dialect_used != "eduhub")
     media_dir = Path(current_app.config["MEDIA_DIR"])
     try:
-        if sys.stdout.isatty() and tree.lessons:
+        if _on_terminal() and tree.lessons:
             with click.progressbar(length=len(tree.lessons), label="Importing") as bar:
                 report = importer.import_tree(
                     db.session, tree, media_dir=media_dir, on_lesson=lambda _spec: bar.update(1)

@@ -90,3 +90,14 @@ def test_rerender_reports_how_many(runner, db, tmp_path: Path) -> None:  # type:
     runner.invoke(args=["content", "import", str(tmp_path)])
     assert "re-rendered 0 lesson(s)" in runner.invoke(args=["content", "rerender"]).output
     assert "re-rendered 2 lesson(s)" in runner.invoke(args=["content", "rerender", "--all"]).output
+
+
+def test_import_shows_a_progress_bar_on_a_terminal(runner, db, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from eduhub.catalog import cli
+
+    write_pack(tmp_path, lessons=2)
+    monkeypatch.setattr(cli, "_on_terminal", lambda: True)
+    result = runner.invoke(args=["content", "import", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "Importing" in result.output
+    assert "added 2," in result.output

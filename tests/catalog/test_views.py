@@ -976,3 +976,29 @@ def test_home_lists_only_organizations_that_still_publish(
     assert "Riverbend Public Schools" in home
     assert "Escuelas de Valle Serena" not in home
     assert "Escuelas de Valle Serena" in main(client.get("/cities"))
+
+
+def test_unexpected_errors_get_a_friendly_500_and_json_under_api(tmp_path: Path) -> None:
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, None)
+
+    def explode() -> str:
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/explode", view_func=explode)
+    app.add_url_rule("/api/v1/explode", endpoint="api_explode", view_func=explode)
+    client = app.test_client()
+    page = client.get("/explode")
+    assert page.status_code == 500
+    text = page.get_data(as_text=True)
+    assert "Something went wrong on our side" in text
+    assert "boom" not in text
+    assert "Traceback" not in text
+    api = client.get("/api/v1/explode")
+    assert api.status_code == 500
+    assert api.get_json()["error"]["code"] == 500
+    with app.app_context():
+        from eduhub.extensions import db as extension_db
+
+        extension_db.engine.dispose()
