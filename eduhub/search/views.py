@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from eduhub.catalog import services as catalog_services
 from eduhub.search import services, sync
 
 bp = Blueprint("search", __name__)
@@ -44,6 +45,13 @@ def search() -> ResponseReturnValue:
         params.update(changes)
         return url_for("search.search", **{k: v for k, v in params.items() if v not in (None, "")})
 
+    # Nothing found: offer the catalog's own subjects, languages and cities to browse instead.
+    browse = catalog_services.facet_options() if not results.hits else None
     return render_template(
-        "search/results.html", results=results, query=query, options=options, link=link
+        "search/results.html",
+        results=results,
+        query=query,
+        options=options,
+        link=link,
+        browse=browse,
     )

@@ -154,3 +154,11 @@ def test_search_within_one_course_or_one_city(client, imported) -> None:  # type
     in_course = client.get("/api/v1/search?q=turn&course=riverbend/energy").get_json()
     assert {hit["id"] for hit in in_course["hits"]} == {"riverbend/sun", "riverbend/wind"}
     assert client.get("/api/v1/search?q=turn&org=valle").get_json()["total"] == 0
+
+
+def test_no_results_offer_subjects_languages_and_cities_to_browse(client, imported) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/search?q=zzzqqqxx").get_data(as_text=True)
+    assert "0 results for" in page
+    assert 'href="/courses?subject=energy"' in page
+    assert 'href="/courses?language=es"' in page
+    assert 'href="/courses?city=Valle+Serena"' in page
