@@ -33,26 +33,42 @@ def _insert(session: Session) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-def record_visit(session: Session, user_id: int, lesson_uid: str) -> None:
-    """Opening a lesson: start it if new, else just note when it was last seen."""
-    now = utcnow()
-    table = LessonProgress.__table__
-    statement = (
-        _insert(session)(table)
-        .values(
-            user_id=user_id,
-            lesson_uid=lesson_uid,
-            status=Status.STARTED.value,
-            started_at=now,
-            last_seen_at=now,
-            time_spent_seconds=0,
-        )
+_PROGRESS = LessonProgress.__table__
+
+
+def _upsert_progress(
+    session: Session,
+    user_id: int,
+    lesson_uid: str,
+    *,
+    now: datetime,
+    new: dict[str, Any],
+    on_conflict: dict[str, Any],
+) -> None:
+    """The one way progress rows are written: insert the learner's row for the lesson, or, when
+    it exists (another tab, a double click), apply ``on_conflict`` to it — atomically."""
+    row = {
+        "user_id": user_id,
+        "lesson_uid": lesson_uid,
+        "status": Status.STARTED.value,
+        "started_at": now,
+        "last_seen_at": now,
+        "time_spent_seconds": 0,
+        **new,
+    }
+    session.execute(
+        _insert(session)(_PROGRESS)
+        .values(**row)
         .on_conflict_do_update(
-            index_elements=[table.c.user_id, table.c.lesson_uid],
-            set_={"last_seen_at": now},
+            index_elements=[_PROGRESS.c.user_id, _PROGRESS.c.lesson_uid],
+            set_={"last_seen_at": now, **on_conflict},
         )
     )
-    session.execute(statement)
+
+
+def record_visit(session: Session, user_id: int, lesson_uid: str) -> None:
+    """Opening a lesson: start it if new, else just note when it was last seen."""
+    _upsert_progress(session, user_id, lesson_uid, now=utcnow(), new={}, on_conflict={})
 
 
 def record_activity(
@@ -61,28 +77,17 @@ def record_activity(
     """Time on page and the last heading reached, as the optional page script reports them."""
     seconds = max(0, min(int(seconds), MAX_SECONDS_PER_REPORT))
     heading = (heading or "")[:200] or None
-    now = utcnow()
-    table = LessonProgress.__table__
-    changes: dict[str, Any] = {
-        "last_seen_at": now,
-        "time_spent_seconds": table.c.time_spent_seconds + seconds,
-    }
+    changes: dict[str, Any] = {"time_spent_seconds": _PROGRESS.c.time_spent_seconds + seconds}
     if heading:
         changes["last_heading"] = heading
-    statement = (
-        _insert(session)(table)
-        .values(
-            user_id=user_id,
-            lesson_uid=lesson_uid,
-            status=Status.STARTED.value,
-            started_at=now,
-            last_seen_at=now,
-            time_spent_seconds=seconds,
-            last_heading=heading,
-        )
-        .on_conflict_do_update(index_elements=[table.c.user_id, table.c.lesson_uid], set_=changes)
+    _upsert_progress(
+        session,
+        user_id,
+        lesson_uid,
+        now=utcnow(),
+        new={"time_spent_seconds": seconds, "last_heading": heading},
+        on_conflict=changes,
     )
-    session.execute(statement)
 
 
 @dataclass(frozen=True)
@@ -95,30 +100,22 @@ def mark_complete(session: Session, user_id: int, lesson: Lesson) -> Completion:
     """Complete a lesson (idempotent: the first completion time is kept) and, when it was the
     course's last one, the course."""
     now = utcnow()
-    table = LessonProgress.__table__
-    statement = (
-        _insert(session)(table)
-        .values(
-            user_id=user_id,
-            lesson_uid=lesson.uid,
-            status=Status.COMPLETED.value,
-            started_at=now,
-            last_seen_at=now,
-            completed_at=now,
-            completed_revision=lesson.revision_number,
-            time_spent_seconds=0,
-        )
-        .on_conflict_do_update(
-            index_elements=[table.c.user_id, table.c.lesson_uid],
-            set_={
-                "status": Status.COMPLETED.value,
-                "completed_at": func.coalesce(table.c.completed_at, now),
-                "completed_revision": lesson.revision_number,
-                "last_seen_at": now,
-            },
-        )
+    _upsert_progress(
+        session,
+        user_id,
+        lesson.uid,
+        now=now,
+        new={
+            "status": Status.COMPLETED.value,
+            "completed_at": now,
+            "completed_revision": lesson.revision_number,
+        },
+        on_conflict={
+            "status": Status.COMPLETED.value,
+            "completed_at": func.coalesce(_PROGRESS.c.completed_at, now),
+            "completed_revision": lesson.revision_number,
+        },
     )
-    session.execute(statement)
     session.expire_all()
     progress = session.scalars(
         select(LessonProgress).where(

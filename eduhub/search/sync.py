@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from eduhub.catalog import services as catalog
 from eduhub.catalog.importer import ImportReport
-from eduhub.catalog.models import Course, Lesson, LessonRevision
+from eduhub.catalog.models import Course, Lesson, LessonRevision, Organization
 from eduhub.catalog.packs import PackTree
 from eduhub.search import documents
 from eduhub.search.index import IndexStore
@@ -106,14 +106,11 @@ def after_import(
     for spec in tree.courses:
         course = catalog.get_course(spec.org_slug, spec.slug)
         docs.append(documents.from_course(course))
-    for org in tree.orgs:
-        for course in session.scalars(
-            select(Course)
-            .join(Course.organization)
-            .where(Course.retired_at.is_not(None))
-            .options(selectinload(Course.organization))
-        ):
-            if course.organization.slug == org.slug:
-                removed.append(documents.course_document_id(org.slug, course.slug))
+    retired_courses = session.execute(
+        select(Organization.slug, Course.slug)
+        .join(Course.organization)
+        .where(Course.retired_at.is_not(None), Organization.slug.in_([o.slug for o in tree.orgs]))
+    )
+    removed += [documents.course_document_id(org, course) for org, course in retired_courses]
     store.apply(docs, removed, generation)
     return f"updated ({len(docs)} changed, {len(removed)} removed)"

@@ -162,3 +162,15 @@ def test_no_results_offer_subjects_languages_and_cities_to_browse(client, import
     assert 'href="/courses?subject=energy"' in page
     assert 'href="/courses?language=es"' in page
     assert 'href="/courses?city=Valle+Serena"' in page
+
+
+def test_a_retired_course_leaves_the_index(runner, client, imported) -> None:  # type: ignore[no-untyped-def]
+    def course_hits() -> set[str]:
+        data = client.get("/api/v1/search?q=huertos").get_json()
+        return {hit["id"] for hit in data["hits"] if hit["kind"] == "course"}
+
+    assert course_hits() == {"course:valle/huertos"}
+    shutil.rmtree(imported / "valle" / "huertos")
+    result = runner.invoke(args=["content", "import", str(imported)])
+    assert "search index updated" in result.output
+    assert course_hits() == set()
