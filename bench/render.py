@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from eduhub import create_app  # noqa: E402
-from eduhub.catalog import importer  # noqa: E402
-from eduhub.catalog.packs import load_tree  # noqa: E402
 from eduhub.extensions import db  # noqa: E402
+from eduhub.packs import importer  # noqa: E402
+from eduhub.packs.reader import load_tree  # noqa: E402
 from eduhub.rendering import render_markdown  # noqa: E402
 
 

@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from eduhub.catalog.packs import slugify  # noqa: E402
+from eduhub.packs.model import slugify  # noqa: E402
 from eduhub.search import index as search_index  # noqa: E402
 from eduhub.search import services  # noqa: E402
 from eduhub.search.documents import SearchDocument, course_document_id, course_url  # noqa: E402

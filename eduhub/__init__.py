@@ -13,10 +13,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from eduhub import accounts, config, errors, extensions, progress, templating
     from eduhub.accounts import models as _accounts_models  # noqa: F401  (registers the user loader)
     from eduhub.api import bp as api_bp
-    from eduhub.catalog import cli as catalog_cli
     from eduhub.catalog import media
     from eduhub.catalog.views import bp as catalog_bp
     from eduhub.health import bp as health_bp
+    from eduhub.packs import cli as packs_cli
     from eduhub.search import cli as search_cli
     from eduhub.search import views as search_views
 
@@ -37,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     progress.init_app(app)
-    app.cli.add_command(catalog_cli.content)
+    app.cli.add_command(packs_cli.content)
     app.cli.add_command(search_cli.search)
     app.register_blueprint(search_views.bp)
     return app

@@ -8,9 +8,14 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, send_file
 from sqlalchemy import select
 
-from eduhub.catalog.importer import media_file_path
 from eduhub.catalog.models import MediaFile
 from eduhub.extensions import db
+
+
+def media_file_path(media_dir: Path, sha256: str) -> Path:
+    """Where an imported image lives in the content-addressed store."""
+    return Path(media_dir) / sha256[:2] / sha256
+
 
 bp = Blueprint("media", __name__)
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from eduhub.catalog.models import Course, CourseSubject, Lesson, Module, Organization
-from eduhub.catalog.packs import LICENSES
+from eduhub.catalog.vocabulary import LICENSES
 from eduhub.extensions import db
 
 

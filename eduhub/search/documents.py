@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, load_only, selectinload
 
 from eduhub.catalog.models import Course, Lesson, LessonRevision, Module
-from eduhub.catalog.packs import CourseSpec, LessonSpec, OrgSpec, PackTree, lesson_url
+from eduhub.packs.model import CourseSpec, LessonSpec, OrgSpec, PackTree, lesson_url
 
 #: Lessons are loaded this many at a time so a full reindex never holds every body in memory.
 BATCH_SIZE = 500

@@ -1,7 +1,7 @@
 """The index follows the database: built and updated by the CLI after commits, read by the web.
 
 Every catalog change bumps the content generation in the same transaction (see
-``catalog.importer.bump_generation``). The index records the generation it reflects, so any
+``packs.importer.bump_generation``). The index records the generation it reflects, so any
 process can tell a current index from a missing or stale one. Web processes only read.
 """
 
@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from eduhub.catalog import services as catalog
-from eduhub.catalog.importer import ImportReport
 from eduhub.catalog.models import Course, Lesson, LessonRevision, Organization
-from eduhub.catalog.packs import PackTree
+from eduhub.packs.importer import ImportReport
+from eduhub.packs.model import PackTree
 from eduhub.search import documents
 from eduhub.search.index import IndexStore
 

@@ -13,9 +13,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
-from eduhub.catalog.importer import import_tree
-from eduhub.catalog.packs import load_tree
 from eduhub.extensions import db
+from eduhub.packs.importer import import_tree
+from eduhub.packs.reader import load_tree
 from tests.conftest import make_app
 from tests.factories import write_course, write_lesson, write_org
 

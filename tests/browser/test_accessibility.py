@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from eduhub.catalog import importer
-from eduhub.catalog.packs import load_tree
+from eduhub.packs import importer
+from eduhub.packs.reader import load_tree
 
 pytestmark = pytest.mark.browser
 

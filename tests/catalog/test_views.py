@@ -18,9 +18,9 @@ from itsdangerous.timed import TimestampSigner
 from werkzeug.test import TestResponse
 
 from eduhub import orm
-from eduhub.catalog.importer import ImportReport, import_tree
-from eduhub.catalog.packs import load_tree
 from eduhub.extensions import db
+from eduhub.packs.importer import ImportReport, import_tree
+from eduhub.packs.reader import load_tree
 from tests.factories import PNG_BYTES, write_course, write_lesson, write_org, write_pack
 
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}

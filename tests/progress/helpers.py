@@ -9,8 +9,8 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from eduhub.accounts.models import User
-from eduhub.catalog import importer
-from eduhub.catalog.packs import load_tree
+from eduhub.packs import importer
+from eduhub.packs.reader import load_tree
 from tests.factories import write_course, write_lesson, write_org
 
 

@@ -88,8 +88,8 @@ def test_completing_the_last_lesson_completes_the_course_once(app, db, tmp_path:
 
 
 def test_a_new_revision_keeps_progress_and_is_noticed(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from eduhub.catalog import importer
-    from eduhub.catalog.packs import load_tree
+    from eduhub.packs import importer
+    from eduhub.packs.reader import load_tree
 
     course_pack(app, db, tmp_path, lessons=1)
     ada = learner(db)

@@ -36,8 +36,8 @@ questions:
 
 
 def quiz_pack(app, db, tmp_path: Path):  # type: ignore[no-untyped-def]
-    from eduhub.catalog import importer
-    from eduhub.catalog.packs import load_tree
+    from eduhub.packs import importer
+    from eduhub.packs.reader import load_tree
     from tests.factories import write_course, write_lesson, write_org
 
     course = write_course(write_org(tmp_path), "course", lessons=["quiz.md", "other.md"])

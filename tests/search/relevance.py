@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
-from eduhub.catalog.foreign import ForeignOptions, load_foreign
-from eduhub.catalog.packs import PackTree, load_tree
+from eduhub.packs.foreign import ForeignOptions, load_foreign
+from eduhub.packs.model import PackTree
+from eduhub.packs.reader import load_tree
 from eduhub.search import services
 from eduhub.search.documents import SearchDocument, documents_from_tree
 from eduhub.search.index import IndexStore

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import event
 
-from eduhub.catalog import importer
-from eduhub.catalog.packs import load_tree
+from eduhub.packs import importer
+from eduhub.packs.reader import load_tree
 from eduhub.search.documents import (
     SearchDocument,
     course_document_id,

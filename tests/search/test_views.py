@@ -126,7 +126,7 @@ def test_the_index_follows_imports_changes_and_retirements(app, runner, client, 
 def test_healthz_reports_a_missing_or_stale_index_and_reindex_fixes_it(
     app, db, runner, client, imported
 ) -> None:  # type: ignore[no-untyped-def]
-    from eduhub.catalog import importer
+    from eduhub.packs import importer
 
     importer.bump_generation(db.session)
     db.session.commit()

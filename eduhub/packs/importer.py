@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from eduhub.catalog.media import media_file_path
 from eduhub.catalog.models import (
     Course,
     CourseSubject,
@@ -27,17 +28,17 @@ from eduhub.catalog.models import (
     Module,
     Organization,
 )
-from eduhub.catalog.packs import (
+from eduhub.orm import utcnow
+from eduhub.packs.model import (
     CourseSpec,
     LessonSpec,
     MediaSpec,
     Message,
-    OrgResolver,
     OrgSpec,
     PackTree,
     media_url,
 )
-from eduhub.orm import utcnow
+from eduhub.packs.reader import OrgResolver
 from eduhub.rendering import RENDERER_VERSION, render_markdown
 
 
@@ -343,10 +344,6 @@ def _retire_missing_courses(
         if course.slug not in seen:
             course.retired_at = now
             course.updated_at = now
-
-
-def media_file_path(media_dir: Path, sha256: str) -> Path:
-    return Path(media_dir) / sha256[:2] / sha256
 
 
 def _store_media(session: Session, org: Organization, spec: MediaSpec, media_dir: Path) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from eduhub.catalog.packs import PackTree
+from eduhub.packs.model import PackTree
 
 #: Converter counts added up under the report's names (see docs/importing.md).
 _CONVERTER_COUNTS = {

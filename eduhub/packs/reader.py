@@ -6,218 +6,39 @@ so what the validator accepts is exactly what the importer imports.
 
 from __future__ import annotations
 
-import hashlib
 import posixpath
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import yaml
 
-from eduhub.rendering import Rendered, render_markdown
-
-ORG_KINDS = ("city", "district", "school", "library", "nonprofit")
-SUBJECTS = (
-    "mathematics",
-    "science",
-    "climate",
-    "energy",
-    "agriculture",
-    "programming",
-    "computing",
-    "civics",
-    "history",
-    "language",
-    "arts",
-    "health",
-    "economics",
-    "geography",
-    "digital-humanities",
-    "data",
+from eduhub.packs.model import (
+    BCP47_RE,
+    IGNORED_MARKDOWN,
+    IMAGE_TYPES,
+    LESSON_ID_RE,
+    LEVEL_RE,
+    LICENSES,
+    MAX_LESSON_BYTES,
+    ORG_KINDS,
+    SLUG_RE,
+    SUBJECTS,
+    URL_RE,
+    CourseSpec,
+    LessonSpec,
+    MediaSpec,
+    Message,
+    ModuleSpec,
+    OrgSpec,
+    PackError,
+    PackTree,
+    file_hash,
+    lesson_url,
+    slugify,
 )
-#: Open licenses a city may share under; NC and ND licenses would stop other cities adapting.
-LICENSES = {
-    "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/",
-    "CC-BY-SA-4.0": "https://creativecommons.org/licenses/by-sa/4.0/",
-    "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
-    "CC-BY-3.0": "https://creativecommons.org/licenses/by/3.0/",
-    "CC-BY-SA-3.0": "https://creativecommons.org/licenses/by-sa/3.0/",
-    "MIT": "https://opensource.org/license/mit",
-    "Apache-2.0": "https://www.apache.org/licenses/LICENSE-2.0",
-    "BSD-3-Clause": "https://opensource.org/license/bsd-3-clause",
-    "GFDL-1.3-or-later": "https://www.gnu.org/licenses/fdl-1.3.html",
-}
-ADMONITION_KINDS = ("note", "tip", "warning", "important", "example", "exercise", "solution")
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".svg": "image/svg+xml",
-    ".webp": "image/webp",
-}
-MAX_LESSON_BYTES = 1024 * 1024
-IGNORED_MARKDOWN = {"readme.md", "license.md", "contributing.md", "changelog.md"}
-
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-LESSON_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
-LEVEL_RE = re.compile(r"^(K|\d{1,2})(?:-(K|\d{1,2}))?$")
-BCP47_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, order=True)
-class Message:
-    """One validator finding; prints as ``path:line: severity: message``."""
-
-    path: str
-    line: int
-    severity: str
-    text: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.text}"
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-
-@dataclass
-class OrgSpec:
-    slug: str
-    name: str
-    kind: str
-    city: str
-    region: str | None
-    country: str
-    website: str | None
-    description: str | None
-    root: Path
-    from_file: bool = True
-
-
-@dataclass
-class ModuleSpec:
-    slug: str
-    title: str
-    summary: str | None
-    lesson_paths: list[str]  # relative to the organization root
-
-
-@dataclass
-class CourseSpec:
-    org_slug: str
-    slug: str
-    title: str
-    summary: str
-    subjects: list[str]
-    level: str
-    language: str
-    license: str
-    authors: list[str]
-    featured: bool
-    modules: list[ModuleSpec]
-    source_path: str  # course folder relative to the organization root
-    content_hash: str
-    source_url: str | None = None
-    dialect: str = "eduhub"
-
-
-@dataclass
-class MediaSpec:
-    org_slug: str
-    path: str  # relative to the organization root
-    file: Path
-    sha256: str
-    mime_type: str
-    size: int
-
-    @property
-    def url(self) -> str:
-        return media_url(self.sha256, self.path)
-
-
-@dataclass
-class LessonSpec:
-    uid: str
-    org_slug: str
-    course_slug: str
-    module_slug: str
-    position: int
-    title: str
-    summary: str
-    objectives: list[str]
-    minutes: int
-    tags: list[str]
-    language: str
-    license: str
-    authors: list[str]
-    translation_of_uid: str | None
-    source_path: str  # relative to the organization root
-    file: Path
-    content_hash: str
-    markdown: str
-    body_line_offset: int
-    translation_line: int = 1
-    translators: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    retired: bool = False
-    #: Foreign sources keep dangling links and images on purpose: warnings, not errors.
-    lenient: bool = False
-    dialect_counts: dict[str, int] = field(default_factory=dict)
-    rendered: Rendered | None = None
-
-
-@dataclass
-class PackTree:
-    """Everything found under the PATH given to validate or import."""
-
-    orgs: list[OrgSpec] = field(default_factory=list)
-    courses: list[CourseSpec] = field(default_factory=list)
-    lessons: list[LessonSpec] = field(default_factory=list)
-    media: dict[tuple[str, str], MediaSpec] = field(default_factory=dict)
-    messages: list[Message] = field(default_factory=list)
-    #: Course slugs the import is limited to, per organization; None means the whole org.
-    course_scope: dict[str, set[str] | None] = field(default_factory=dict)
-    dialect_used: str = "eduhub"
-    #: Lessons outside the import's scope that links may still point at: org -> path -> uid.
-    link_targets: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    @property
-    def errors(self) -> list[Message]:
-        return [m for m in self.messages if m.is_error]
-
-    @property
-    def warnings(self) -> list[Message]:
-        return [m for m in self.messages if not m.is_error]
-
-
-class PackError(Exception):
-    """The PATH is not a content pack at all (no org.yml or course.yml to be found)."""
-
-
-def media_url(sha256: str, path: str) -> str:
-    return f"/media/{sha256}/{quote(PurePosixPath(path).name)}"
-
-
-def lesson_url(uid: str) -> str:
-    return f"/lessons/{quote(uid)}"
-
-
-def slugify(text: str) -> str:
-    """ASCII slug for ids and URLs: accents folded, anything else becomes a hyphen."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "x"
-
-
-def file_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
+from eduhub.rendering import render_markdown
 
 # --------------------------------------------------------------------------- YAML with lines
 
@@ -719,7 +540,7 @@ def _load_lesson(
         report.error(1, f"lesson file is larger than {MAX_LESSON_BYTES // 1024} KB")
         return
     if course.dialect != "eduhub":
-        from eduhub.catalog import foreign
+        from eduhub.packs import foreign
 
         foreign.convert_listed_lesson(tree, org, course, module, position, rel)
         return

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from eduhub.catalog import importer
-from eduhub.catalog.fidelity import build_report
-from eduhub.catalog.foreign import ForeignOptions, load_foreign
 from eduhub.catalog.models import Lesson
+from eduhub.packs import importer
+from eduhub.packs.fidelity import build_report
+from eduhub.packs.foreign import ForeignOptions, load_foreign
 
 pytestmark = pytest.mark.corpora
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eduhub.catalog import packs
-from eduhub.catalog.dialects import Converted
-from eduhub.catalog.packs import (
+from eduhub.packs import reader as packs
+from eduhub.packs.dialects import Converted
+from eduhub.packs.model import (
     LICENSES,
     CourseSpec,
     LessonSpec,
@@ -329,7 +329,7 @@ def _rel(root: Path, file: Path) -> str:
 def _carpentries_layout(
     tree: PackTree, org: OrgSpec, path: Path, options: ForeignOptions
 ) -> _Layout:
-    from eduhub.catalog.dialects import carpentries
+    from eduhub.packs.dialects import carpentries
 
     lesson_dirs = (
         [path]
@@ -427,7 +427,7 @@ def _toc_entries(text: str) -> list[str]:
 
 
 def _d2l_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOptions) -> _Layout:
-    from eduhub.catalog.dialects import d2l
+    from eduhub.packs.dialects import d2l
 
     license_id = _require_license(
         _license_from_files(path / "LICENSE-SUMMARY", path / "LICENSE", path / "LICENSE.md"),
@@ -546,7 +546,7 @@ def _convert(
     files: set[str],
     kwargs: dict[str, Any],
 ) -> None:
-    from eduhub.catalog.dialects import carpentries, d2l, jekyll
+    from eduhub.packs.dialects import carpentries, d2l, jekyll
 
     converter = {"jekyll": jekyll, "carpentries": carpentries, "d2l": d2l}[dialect]
     file = org.root / source.rel

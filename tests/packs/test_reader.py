@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from eduhub.catalog.packs import PackError, load_tree, slugify
+from eduhub.packs.model import PackError, slugify
+from eduhub.packs.reader import load_tree
 from tests.factories import (
     PNG_BYTES,
     lesson_text,

@@ -17,7 +17,7 @@ from typing import Any
 
 from markdown_it.token import Token
 
-from eduhub.catalog.dialects import (
+from eduhub.packs.dialects import (
     Converted,
     LinkResolver,
     estimated_minutes,

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from eduhub.catalog.foreign import ForeignOptions, detect_dialect, detect_license, load_foreign
 from eduhub.catalog.models import Course, Lesson, Organization
-from eduhub.catalog.packs import PackError
+from eduhub.packs.foreign import ForeignOptions, detect_dialect, detect_license, load_foreign
+from eduhub.packs.model import PackError
 from tests.factories import PNG_BYTES, write_org
 
 
@@ -103,7 +103,7 @@ def d2l_pack(root: Path) -> Path:
 
 
 def import_foreign(app, db, path: Path, dialect: str, **options):  # type: ignore[no-untyped-def]
-    from eduhub.catalog import importer
+    from eduhub.packs import importer
 
     tree = load_foreign(path, dialect, ForeignOptions(**options))
     report = importer.import_tree(db.session, tree, media_dir=Path(app.config["MEDIA_DIR"]))
@@ -314,7 +314,7 @@ def test_crlf_and_bom_sources_are_read(app, db, tmp_path) -> None:  # type: igno
 
 
 def test_an_eduhub_course_can_declare_its_lessons_dialect(tmp_path: Path) -> None:
-    from eduhub.catalog.packs import load_tree
+    from eduhub.packs.reader import load_tree
     from tests.factories import write_course
 
     course = write_course(write_org(tmp_path), lessons=["episode.md"], dialect="carpentries")

@@ -10,9 +10,9 @@ from xml.etree import ElementTree
 import pytest
 from sqlalchemy import select
 
-from eduhub.catalog import importer
 from eduhub.catalog.models import Course, Lesson
-from eduhub.catalog.packs import load_tree
+from eduhub.packs import importer
+from eduhub.packs.reader import load_tree
 
 CONTENT = Path(__file__).resolve().parents[2] / "content"
 

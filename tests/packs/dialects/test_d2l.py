@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from eduhub.catalog.dialects.d2l import (
+from eduhub.packs.dialects.d2l import (
     BibEntry,
     Label,
     convert,
     index_labels,
     parse_bibliography,
 )
-from eduhub.catalog.foreign import make_link_resolver
+from eduhub.packs.foreign import make_link_resolver
 from eduhub.rendering import render_markdown
 
 # tests/catalog/dialects/ is one folder deeper than the other corpus tests: parents[4] is the

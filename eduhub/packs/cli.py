@@ -12,10 +12,11 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from eduhub.catalog import fidelity, foreign, importer
 from eduhub.catalog.models import Organization
-from eduhub.catalog.packs import OrgSpec, PackError, PackTree, load_tree
 from eduhub.extensions import db
+from eduhub.packs import fidelity, foreign, importer
+from eduhub.packs.model import OrgSpec, PackError, PackTree
+from eduhub.packs.reader import load_tree
 
 
 @click.group()

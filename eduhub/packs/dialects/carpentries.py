@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from eduhub.catalog.dialects import (
+from eduhub.packs.dialects import (
     Converted,
     LinkResolver,
     estimated_minutes,

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from eduhub.catalog import importer
+from eduhub.catalog.media import media_file_path
 from eduhub.catalog.models import Course, Lesson, LessonRevision, MediaFile, Module, Organization
-from eduhub.catalog.packs import load_tree
+from eduhub.packs import importer
+from eduhub.packs.reader import load_tree
 from tests.factories import PNG_BYTES, write_course, write_lesson, write_org, write_pack
 
 
@@ -194,7 +195,7 @@ def test_media_are_stored_by_hash_and_recorded_once(app, db, tmp_path: Path) -> 
         "image/png",
         len(PNG_BYTES),
     )
-    stored = importer.media_file_path(Path(app.config["MEDIA_DIR"]), media.sha256)
+    stored = media_file_path(Path(app.config["MEDIA_DIR"]), media.sha256)
     assert stored.read_bytes() == PNG_BYTES
     assert run_import(app, db, tmp_path).media_added == 0
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 from markdown_it.token import Token
 
-from eduhub.catalog.dialects import (
+from eduhub.packs.dialects import (
     Converted,
     LinkResolver,
     estimated_minutes,

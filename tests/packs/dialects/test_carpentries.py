@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from eduhub.catalog.dialects import Converted, LinkResolver
-from eduhub.catalog.dialects.carpentries import (
+from eduhub.packs.dialects import Converted, LinkResolver
+from eduhub.packs.dialects.carpentries import (
     COUNT_NAMES,
     DIV_KINDS,
     LESSON_INDEX_TITLE,

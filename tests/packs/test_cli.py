@@ -93,7 +93,7 @@ def test_rerender_reports_how_many(runner, db, tmp_path: Path) -> None:  # type:
 
 
 def test_import_shows_a_progress_bar_on_a_terminal(runner, db, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from eduhub.catalog import cli
+    from eduhub.packs import cli
 
     write_pack(tmp_path, lessons=2)
     monkeypatch.setattr(cli, "_on_terminal", lambda: True)

@@ -8,8 +8,8 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from eduhub.catalog.dialects import Converted
-from eduhub.catalog.dialects.jekyll import COUNT_NAMES, convert
+from eduhub.packs.dialects import Converted
+from eduhub.packs.dialects.jekyll import COUNT_NAMES, convert
 from eduhub.rendering import render_markdown
 
 # tests/catalog/dialects/test_jekyll.py -> the folder holding main/ and shared/
