@@ -10,7 +10,7 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI application: settings, extensions, blueprints, CLI, error pages."""
-    from eduhub import accounts, config, errors, extensions, progress, templating
+    from eduhub import accounts, config, errors, extensions, progress, templating, transactions
     from eduhub.accounts import models as _accounts_models  # noqa: F401  (registers the user loader)
     from eduhub.api import bp as api_bp
     from eduhub.catalog import media
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     extensions.init_app(app)
     errors.init_app(app)
+    transactions.init_app(app)
     templating.init_app(app)
     accounts.init_app(app)
 
