@@ -15,10 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eduhub.packs import reader as packs
-from eduhub.packs.dialects import Converted
+from eduhub.packs import validator
+from eduhub.packs.dialects import Converted, carpentries, d2l, jekyll
+from eduhub.packs.files import display, read_text
+from eduhub.packs.metadata import load_org
 from eduhub.packs.model import (
+    IGNORED_MARKDOWN,
     LICENSES,
+    SLUG_RE,
+    URL_RE,
     CourseSpec,
     LessonSpec,
     Message,
@@ -30,7 +35,6 @@ from eduhub.packs.model import (
     slugify,
 )
 
-DIALECTS = ("eduhub", "jekyll", "carpentries", "d2l")
 #: Bump when a converter's output changes, so unchanged source files are converted again.
 CONVERTER_VERSION = 1
 
@@ -80,24 +84,46 @@ class _Layout:
     convert_kwargs: dict[str, Any] = field(default_factory=dict)
 
 
+def _children(path: Path) -> list[Path]:
+    return sorted(p for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
+
+
+def _looks_native(path: Path) -> bool:
+    return (path / "course.yml").is_file() or any(
+        (p / "org.yml").is_file() for p in [path, *_children(path)]
+    )
+
+
+def _looks_carpentries(path: Path) -> bool:
+    return any(
+        (p / "config.yaml").is_file() and (p / "episodes").is_dir()
+        for p in [path, *_children(path)]
+    )
+
+
+def _looks_d2l(path: Path) -> bool:
+    return (path / "d2l.bib").is_file() or any(
+        p.name.startswith("chapter_") for p in _children(path)
+    )
+
+
+def _looks_jekyll(path: Path) -> bool:
+    return bool(_jekyll_language_folders(path)) or (path / "_config.yml").is_file()
+
+
 def detect_dialect(path: Path) -> str:
     """Tell how a pack is written from its files; refuse to guess between two."""
-    children = [p for p in path.iterdir() if p.is_dir()] if path.is_dir() else []
-    if any((p / "org.yml").is_file() for p in [path, *children]) or (path / "course.yml").is_file():
+    if REGISTRY["eduhub"].detect(path):
         return "eduhub"
-    found = set()
-    if any((p / "config.yaml").is_file() and (p / "episodes").is_dir() for p in [path, *children]):
-        found.add("carpentries")
-    if (path / "d2l.bib").is_file() or any(p.name.startswith("chapter_") for p in children):
-        found.add("d2l")
-    if _jekyll_language_folders(path) or (path / "_config.yml").is_file():
-        found.add("jekyll")
+    found = {d.name for d in REGISTRY.values() if not d.fallback and d.detect(path)}
+    if not found:
+        found = {d.name for d in REGISTRY.values() if d.fallback and d.detect(path)}
     if len(found) == 1:
         return found.pop()
     if not found:
         raise PackError(
             f"{path}: cannot tell how this pack is written (no org.yml, config.yaml, d2l.bib or "
-            "lesson folders); pass --dialect eduhub|jekyll|carpentries|d2l"
+            f"lesson folders); pass --dialect {'|'.join(DIALECTS)}"
         )
     raise PackError(
         f"{path}: looks like more than one dialect ({', '.join(sorted(found))}); "
@@ -119,7 +145,7 @@ def detect_license(text: str) -> str | None:
 def _license_from_files(*files: Path) -> str | None:
     for file in files:
         if file.is_file():
-            found = detect_license(packs._read_text(file)[:5000])
+            found = detect_license(read_text(file)[:5000])
             if found:
                 return found
     return None
@@ -127,9 +153,9 @@ def _license_from_files(*files: Path) -> str | None:
 
 def load_foreign(path: Path, dialect: str, options: ForeignOptions) -> PackTree:
     """Read a foreign pack rooted at ``path`` into the same PackTree an EduHub pack gives."""
-    if dialect not in DIALECTS[1:]:
+    if dialect not in REGISTRY or REGISTRY[dialect].layout is None:
         raise PackError(f"unknown dialect '{dialect}'; use one of {', '.join(DIALECTS)}")
-    if options.source and not packs.URL_RE.match(options.source):
+    if options.source and not URL_RE.match(options.source):
         raise PackError(f"--source {options.source}: give an http:// or https:// URL")
     if options.license and options.license not in LICENSES:
         raise PackError(
@@ -139,9 +165,10 @@ def load_foreign(path: Path, dialect: str, options: ForeignOptions) -> PackTree:
     org = _organization(path, options)
     tree = PackTree(orgs=[org], dialect_used=dialect)
     tree.course_scope[org.slug] = None
-    layout = {"jekyll": _jekyll_layout, "carpentries": _carpentries_layout, "d2l": _d2l_layout}[
-        dialect
-    ](tree, org, path, options)
+    layout_of = REGISTRY[dialect].layout
+    if layout_of is None:  # the native format is read by reader.load_tree
+        raise PackError(f"dialect '{dialect}' is not a foreign dialect")
+    layout = layout_of(tree, org, path, options)
     if options.course_slug:
         layout.courses = [c for c in layout.courses if c.slug == options.course_slug]
         if not layout.courses:
@@ -152,14 +179,14 @@ def load_foreign(path: Path, dialect: str, options: ForeignOptions) -> PackTree:
     files = {source.rel for source in layout.sources}
     for source in layout.sources:
         _convert(tree, org, source, dialect, files, layout.convert_kwargs)
-    packs._finish(tree, options.max_media_bytes, render=True)
+    validator.check(tree, options.max_media_bytes, render=True)
     return tree
 
 
 def _organization(path: Path, options: ForeignOptions) -> OrgSpec:
     if (path / "org.yml").is_file():
         probe = PackTree()
-        org = packs._load_org(probe, path)
+        org = load_org(probe, path)
         if org is None:
             raise PackError("; ".join(str(m) for m in probe.messages))
         return org
@@ -168,7 +195,7 @@ def _organization(path: Path, options: ForeignOptions) -> OrgSpec:
             f"{path}: this pack has no org.yml; pass --org SLUG to name the organization "
             "it is imported for (created when new)"
         )
-    if not packs.SLUG_RE.match(options.org_slug):
+    if not SLUG_RE.match(options.org_slug):
         raise PackError(f"--org {options.org_slug}: a slug is [a-z0-9-]+")
     known = options.known_orgs(options.org_slug) if options.known_orgs else None
     if known is not None:
@@ -241,7 +268,7 @@ def _lesson_files(folder: Path) -> list[Path]:
         for p in folder.rglob("*")
         if p.is_file()
         and p.suffix.lower() in LESSON_SUFFIXES
-        and p.name.lower() not in packs.IGNORED_MARKDOWN
+        and p.name.lower() not in IGNORED_MARKDOWN
     )
 
 
@@ -329,8 +356,6 @@ def _rel(root: Path, file: Path) -> str:
 def _carpentries_layout(
     tree: PackTree, org: OrgSpec, path: Path, options: ForeignOptions
 ) -> _Layout:
-    from eduhub.packs.dialects import carpentries
-
     lesson_dirs = (
         [path]
         if (path / "config.yaml").is_file()
@@ -338,7 +363,7 @@ def _carpentries_layout(
     )
     layout = _Layout()
     for lesson_dir in lesson_dirs:
-        config = carpentries.read_config(packs._read_text(lesson_dir / "config.yaml"))
+        config = carpentries.read_config(read_text(lesson_dir / "config.yaml"))
         license_id = _require_license(
             config.license
             or _license_from_files(lesson_dir / "LICENSE.md", lesson_dir / "LICENSE"),
@@ -402,13 +427,13 @@ def _carpentries_layout(
 def _safe_url(value: str | None) -> str | None:
     """A source URL from a pack's own files, kept only if it is plain http(s): it ends up in
     an href on every lesson page."""
-    return value if value and packs.URL_RE.match(value) else None
+    return value if value and URL_RE.match(value) else None
 
 
 def _authors_file(file: Path) -> list[str]:
     if not file.is_file():
         return []
-    return [line.strip() for line in packs._read_text(file).splitlines() if line.strip()]
+    return [line.strip() for line in read_text(file).splitlines() if line.strip()]
 
 
 # --------------------------------------------------------------------------- d2l
@@ -427,15 +452,13 @@ def _toc_entries(text: str) -> list[str]:
 
 
 def _d2l_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOptions) -> _Layout:
-    from eduhub.packs.dialects import d2l
-
     license_id = _require_license(
         _license_from_files(path / "LICENSE-SUMMARY", path / "LICENSE", path / "LICENSE.md"),
         options,
         path,
     )
     root_index = path / "index.md"
-    root_text = packs._read_text(root_index) if root_index.is_file() else ""
+    root_text = read_text(root_index) if root_index.is_file() else ""
     chapter_order = [entry.split("/")[0] for entry in _toc_entries(root_text)]
     chapters = sorted(
         (p for p in path.iterdir() if p.is_dir() and (p / "index.md").is_file()),
@@ -445,7 +468,7 @@ def _d2l_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOption
     if root_index.is_file():
         modules.append(ModuleSpec("about", "About this book", None, ["index.md"]))
     for chapter in chapters:
-        index_text = packs._read_text(chapter / "index.md")
+        index_text = read_text(chapter / "index.md")
         order = _toc_entries(index_text)
         files = [f.name for f in _lesson_files(chapter) if f.parent == chapter]
         ordered = ["index.md"] + [f"{e}.md" for e in order if f"{e}.md" in files]
@@ -454,9 +477,7 @@ def _d2l_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOption
         modules.append(
             ModuleSpec(slugify(chapter.name), title, None, [f"{chapter.name}/{f}" for f in ordered])
         )
-    sources_text = {
-        rel: packs._read_text(path / rel) for module in modules for rel in module.lesson_paths
-    }
+    sources_text = {rel: read_text(path / rel) for module in modules for rel in module.lesson_paths}
     bib = path / "d2l.bib"
     slug = options.course_slug or slugify(path.name)
     course = _course(
@@ -477,7 +498,7 @@ def _d2l_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOption
     layout = _Layout(courses=[course])
     layout.convert_kwargs = {
         "labels": d2l.index_labels(sources_text),
-        "bibliography": d2l.parse_bibliography(packs._read_text(bib)) if bib.is_file() else {},
+        "bibliography": d2l.parse_bibliography(read_text(bib)) if bib.is_file() else {},
     }
     for module in modules:
         for position, rel in enumerate(module.lesson_paths):
@@ -546,23 +567,21 @@ def _convert(
     files: set[str],
     kwargs: dict[str, Any],
 ) -> None:
-    from eduhub.packs.dialects import carpentries, d2l, jekyll
-
-    converter = {"jekyll": jekyll, "carpentries": carpentries, "d2l": d2l}[dialect]
+    converter = REGISTRY[dialect].converter
     file = org.root / source.rel
-    display = packs._display(file)
-    raw = packs._read_text(file)
+    shown = display(file)
+    raw = read_text(file)
     resolver = make_link_resolver(source.rel, files)
     converted: Converted = converter.convert(raw, path=source.rel, resolve_link=resolver, **kwargs)
     for line, severity, text in converted.messages:
-        tree.messages.append(Message(display, line, severity, text))
+        tree.messages.append(Message(shown, line, severity, text))
     tree.lessons.append(
         lesson_from_converted(
             converted,
             source=source,
             org=org,
             file=file,
-            display=display,
+            display=shown,
             content_hash=file_hash(f"{dialect}:{CONVERTER_VERSION}:{raw}".encode()),
             tree=tree,
         )
@@ -670,3 +689,35 @@ def convert_listed_lesson(
     source = _Source(rel, course, module.slug, position, uid)
     files = {p for m in course.modules for p in m.lesson_paths} | {rel}
     _convert(tree, org, source, course.dialect, files, {})
+
+
+# --------------------------------------------------------------------------- the registry
+
+Layout = Callable[[PackTree, OrgSpec, Path, ForeignOptions], _Layout]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """One way a pack can be written: how to recognise it, lay it out and convert its files."""
+
+    name: str
+    detect: Callable[[Path], bool]
+    #: Builds courses and the list of files to convert; None for the native format (reader.py).
+    layout: Layout | None = None
+    #: Module with ``convert(text, *, path, resolve_link, …) -> Converted``.
+    converter: Any = None
+    #: Tried only when no other dialect recognises the folder.
+    fallback: bool = False
+
+
+#: Every dialect, written once: --dialect choices, detection and conversion all read this.
+REGISTRY: dict[str, Dialect] = {
+    d.name: d
+    for d in (
+        Dialect("eduhub", _looks_native),
+        Dialect("jekyll", _looks_jekyll, _jekyll_layout, jekyll),
+        Dialect("carpentries", _looks_carpentries, _carpentries_layout, carpentries),
+        Dialect("d2l", _looks_d2l, _d2l_layout, d2l),
+    )
+}
+DIALECTS = tuple(REGISTRY)

@@ -38,7 +38,7 @@ from eduhub.packs.model import (
     PackTree,
     media_url,
 )
-from eduhub.packs.reader import OrgResolver
+from eduhub.packs.validator import OrgResolver
 from eduhub.rendering import RENDERER_VERSION, render_markdown
 
 
