@@ -17,6 +17,7 @@ from eduhub.extensions import db
 from eduhub.packs import fidelity, foreign, importer
 from eduhub.packs.model import OrgSpec, PackError, PackTree
 from eduhub.packs.reader import load_tree
+from eduhub.transactions import unit_of_work
 
 
 @click.group()
@@ -186,7 +187,11 @@ def import_command(
     _print_messages(tree)
     _write_report(tree, report, show_totals=tree.dialect_used != "eduhub")
     media_dir = Path(current_app.config["MEDIA_DIR"])
-    try:
+    if tree.errors:
+        raise click.ClickException(
+            f"{len(tree.errors)} error(s): nothing was imported; fix them and try again"
+        )
+    with unit_of_work(db.session):
         if _on_terminal() and tree.lessons:
             with click.progressbar(length=len(tree.lessons), label="Importing") as bar:
                 report = importer.import_tree(
@@ -195,15 +200,6 @@ def import_command(
         else:
             report = importer.import_tree(db.session, tree, media_dir=media_dir)
         generation = importer.bump_generation(db.session) if report.changed_anything else None
-        db.session.commit()
-    except importer.ImportRefused as exc:
-        db.session.rollback()
-        raise click.ClickException(
-            f"{len(exc.errors)} error(s): nothing was imported; fix them and try again"
-        ) from exc
-    except Exception:
-        db.session.rollback()
-        raise
     elapsed = time.perf_counter() - started
     _update_search_index(tree, report, generation)
     click.echo(
@@ -219,10 +215,10 @@ def import_command(
 )
 def rerender_command(everything: bool) -> None:
     """Re-render stored lessons made by an older renderer version (or all with --all)."""
-    count = importer.rerender(db.session, everything=everything)
-    if count:
-        importer.bump_generation(db.session)
-    db.session.commit()
+    with unit_of_work(db.session):
+        count = importer.rerender(db.session, everything=everything)
+        if count:
+            importer.bump_generation(db.session)
     if count:
         from eduhub.search import sync
 

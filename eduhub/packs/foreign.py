@@ -296,8 +296,9 @@ def _jekyll_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOpt
         _license_from_files(path / "LICENSE", path / "LICENSE.md"), options, path
     )
     layout = _Layout()
-    seen_ids: dict[str, str] = {}
+    seen_ids: set[str] = set()
     for language, folder in folders:
+        folder_rel = _rel(path, folder) if folder != path else ""
         files = _lesson_files(folder)
         live = [f for f in files if not _is_retired(f.relative_to(folder).as_posix())]
         retired = [f for f in files if f not in live]
@@ -325,10 +326,7 @@ def _jekyll_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOpt
         layout.courses.append(course)
         for module in modules:
             for position, rel in enumerate(module.lesson_paths):
-                stem = slugify(Path(rel).stem)
-                # Lessons are known across editions by their file stem ("original: <stem>").
-                lesson_id = stem if stem not in seen_ids else f"{language}-{stem}"
-                seen_ids.setdefault(stem, rel)
+                lesson_id = _jekyll_id(rel, folder_rel, language, seen_ids)
                 layout.sources.append(
                     _Source(
                         rel,
@@ -340,6 +338,24 @@ def _jekyll_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOpt
                     )
                 )
     return layout
+
+
+def _jekyll_id(rel: str, folder_rel: str, language: str, seen: set[str]) -> str:
+    """A lesson's id: its file stem, as editions name each other ("original: <stem>").
+
+    A stem already taken gets the language in front (the id every lesson of a second edition
+    has had since the first import); when that is taken too (two folders of one edition hold
+    the same file name), the whole path inside the edition's folder. Ids that import today
+    keep their value; only what used to collide gets the longer form.
+    """
+    stem = slugify(Path(rel).stem)
+    inside = posixpath.relpath(rel, folder_rel) if folder_rel else rel
+    whole = "-".join(slugify(part) for part in posixpath.splitext(inside)[0].split("/"))
+    for candidate in (stem, f"{language}-{stem}", f"{language}-{whole}"):
+        if candidate not in seen:
+            seen.add(candidate)
+            return candidate
+    return f"{language}-{whole}"  # two paths slug alike: the validator reports both files
 
 
 def _is_retired(rel: str) -> bool:

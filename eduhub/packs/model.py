@@ -136,6 +136,10 @@ class LessonSpec:
     markdown: str
     body_line_offset: int
     translation_line: int = 1
+    #: Line of the explicit ``id:`` in the source file (1 when the id comes from the path).
+    id_line: int = 1
+    #: True when the id was written in the file rather than derived from its path.
+    explicit_id: bool = False
     translators: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
     retired: bool = False

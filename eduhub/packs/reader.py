@@ -410,12 +410,6 @@ def _load_lesson(
         translation_uid = (
             translation_of if "/" in translation_of else f"{org.slug}/{translation_of}"
         )
-    if any(le.uid == uid for le in tree.lessons):
-        other = next(le for le in tree.lessons if le.uid == uid)
-        fields.report.error(
-            fields.line("id"), f"duplicate lesson id '{uid}' (also in {other.file})"
-        )
-        return
     if not (title and summary and objectives and minutes):
         return
     tree.lessons.append(
@@ -440,6 +434,8 @@ def _load_lesson(
             markdown=body,
             body_line_offset=offset,
             translation_line=fields.line("translation_of") + 1,
+            id_line=fields.line("id") + 1 if explicit_id else 1,
+            explicit_id=explicit_id is not None,
         )
     )
 

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from eduhub.packs.files import display
 from eduhub.packs.model import (
     IMAGE_TYPES,
+    CourseSpec,
+    LessonSpec,
     MediaSpec,
     Message,
     OrgSpec,
@@ -93,6 +95,7 @@ def check(tree: PackTree, max_media_bytes: int = 5 * 1024 * 1024, render: bool =
 
     The one validator: the native reader and every dialect hand their PackTree here.
     """
+    check_unique(tree)
     orgs = {org.slug: org for org in tree.orgs}
     uids_by_org = {slug: dict(targets) for slug, targets in tree.link_targets.items()}
     for lesson in tree.lessons:
@@ -160,3 +163,47 @@ def _check_fragments(tree: PackTree) -> None:
                         f"link to a missing heading: #{ref.fragment} in {where}",
                     )
                 )
+
+
+def check_unique(tree: PackTree) -> None:
+    """Two lessons with one id, or two courses with one slug, are errors naming both files.
+
+    The importer relies on it: ids are unique in the database, and a pack that reached it with
+    a collision would fail half-way instead of being refused with a message.
+    """
+    kept: list[LessonSpec] = []
+    seen: dict[str, LessonSpec] = {}
+    for lesson in tree.lessons:
+        other = seen.get(lesson.uid)
+        if other is None:
+            seen[lesson.uid] = lesson
+            kept.append(lesson)
+            continue
+        why = ""
+        if not (lesson.explicit_id or other.explicit_id):
+            why = "; their paths give the same id: rename one file"
+            why += "" if lesson.lenient else " or give it an 'id:'"
+        tree.messages.append(
+            Message(
+                display(lesson.file),
+                lesson.id_line,
+                "error",
+                f"duplicate lesson id '{lesson.uid}' (also in {display(other.file)}:"
+                f"{other.id_line}){why}",
+            )
+        )
+    tree.lessons = kept
+    courses: dict[tuple[str, str], CourseSpec] = {}
+    for course in tree.courses:
+        key = (course.org_slug, course.slug)
+        if key in courses:
+            tree.messages.append(
+                Message(
+                    course.source_path,
+                    1,
+                    "error",
+                    f"course slug '{course.slug}' is used twice in '{course.org_slug}' "
+                    f"(also by {courses[key].source_path}); pass --course or rename a folder",
+                )
+            )
+        courses.setdefault(key, course)

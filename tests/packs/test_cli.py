@@ -101,3 +101,62 @@ def test_import_shows_a_progress_bar_on_a_terminal(runner, db, tmp_path: Path, m
     assert result.exit_code == 0, result.output
     assert "Importing" in result.output
     assert "added 2," in result.output
+
+
+def _console(app):  # type: ignore[no-untyped-def]
+    """The real console script's group, run with the test app."""
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from eduhub.cli import make_cli
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        return CliRunner().invoke(make_cli(), list(args), obj=ScriptInfo(create_app=lambda: app))
+
+    return invoke
+
+
+def test_an_unexpected_failure_is_one_line_and_exit_one(app, db, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from eduhub.packs import importer
+
+    def explode(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk on fire\nsecond line of detail")
+
+    write_pack(tmp_path, lessons=1)
+    monkeypatch.setattr(importer, "import_tree", explode)
+    result = _console(app)("content", "import", str(tmp_path))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # not the RuntimeError: it was handled
+    assert "Traceback" not in result.output
+    assert result.output.splitlines()[-1] == (
+        "Error: RuntimeError: disk on fire (set EDUHUB_LOG_LEVEL=DEBUG for the traceback)"
+    )
+    assert db.session.scalars(select(Lesson)).all() == []
+
+
+def test_an_unreadable_database_is_one_line_and_exit_one(tmp_path: Path) -> None:
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, None, DATABASE_URL=f"sqlite:///{tmp_path}/no/such/dir/db.sqlite3")
+    write_pack(tmp_path / "pack", lessons=1)
+    result = _console(app)("content", "import", str(tmp_path / "pack"))
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert result.output.splitlines()[-1].startswith(
+        "Error: OperationalError: (sqlite3.OperationalError) unable to open database file"
+    )
+
+
+def test_a_failure_midway_rolls_the_import_back(runner, db, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from eduhub.packs import importer
+
+    real = importer.bump_generation
+
+    def fail_after_writing(session):  # type: ignore[no-untyped-def]
+        real(session)
+        raise RuntimeError("late failure")
+
+    write_pack(tmp_path, lessons=2)
+    monkeypatch.setattr(importer, "bump_generation", fail_after_writing)
+    runner.invoke(args=["content", "import", str(tmp_path)])
+    assert db.session.scalars(select(Lesson)).all() == []
