@@ -6,6 +6,7 @@ an ``org.yml``, so an organization is read the same way whatever its lessons are
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,10 @@ class Fields:
         known = set(known)
         for key in self.data:
             if key not in known:
-                self.report.warning(self.line(key), f"unknown field '{key}' is ignored")
+                self.report.warning(
+                    self.line(key),
+                    f"unknown field '{key}' is ignored; known fields: {', '.join(sorted(known))}",
+                )
 
 
 # --------------------------------------------------------------------------- org.yml
@@ -162,7 +166,7 @@ def load_org(tree: PackTree, root: Path) -> OrgSpec | None:
         report.error(fields.line("slug"), f"slug '{slug}' must match [a-z0-9-]+ (64 at most)")
     kind = fields.text("kind")
     if kind and kind not in ORG_KINDS:
-        report.error(fields.line("kind"), f"kind '{kind}' is not one of {', '.join(ORG_KINDS)}")
+        report.error(fields.line("kind"), unknown_value("kind", kind, ORG_KINDS))
     website = fields.text("website", required=False, max_len=500)
     if website and not URL_RE.match(website):
         report.error(fields.line("website"), "website must be an http:// or https:// URL")
@@ -182,5 +186,13 @@ def load_org(tree: PackTree, root: Path) -> OrgSpec | None:
     )
 
 
+def unknown_value(what: str, value: str, allowed: Iterable[str]) -> str:
+    """``unknown subject 'maths' (did you mean 'mathematics'?); use one of: …``."""
+    allowed = list(allowed)
+    close = difflib.get_close_matches(value.lower(), allowed, n=1, cutoff=0.75)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown {what} '{value}'{hint}; use one of: {', '.join(allowed)}"
+
+
 def license_message(license_id: str) -> str:
-    return f"unknown license '{license_id}'; use one of: {', '.join(LICENSES)}"
+    return unknown_value("license", license_id, LICENSES)

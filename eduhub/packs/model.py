@@ -163,6 +163,9 @@ class PackTree:
     dialect_used: str = "eduhub"
     #: Lessons outside the import's scope that links may still point at: org -> path -> uid.
     link_targets: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Listed lessons already reported as invalid: org -> path -> uid. Links to them resolve
+    #: (the lesson's own error is the one to fix), so one bad lesson is reported once.
+    unusable: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Message]:

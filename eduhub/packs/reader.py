@@ -15,7 +15,15 @@ import yaml
 
 from eduhub.packs import foreign, validator
 from eduhub.packs.files import display, read_text
-from eduhub.packs.metadata import Fields, LineDict, Reporter, license_message, load_org, load_yaml
+from eduhub.packs.metadata import (
+    Fields,
+    LineDict,
+    Reporter,
+    license_message,
+    load_org,
+    load_yaml,
+    unknown_value,
+)
 from eduhub.packs.model import (
     BCP47_RE,
     IGNORED_MARKDOWN,
@@ -206,7 +214,7 @@ def _load_course(tree: PackTree, org: OrgSpec, course_dir: Path) -> None:
     subjects = [s.lower() for s in subjects]
     for subject in subjects:
         if subject not in SUBJECTS:
-            report.error(fields.line("subjects"), f"unknown subject '{subject}'")
+            report.error(fields.line("subjects"), unknown_value("subject", subject, SUBJECTS))
     level = fields.text("level")
     if level and not _valid_level(level):
         report.error(
@@ -228,7 +236,7 @@ def _load_course(tree: PackTree, org: OrgSpec, course_dir: Path) -> None:
     if dialect not in foreign.DIALECTS:
         report.error(
             fields.line("dialect"),
-            f"unknown dialect '{dialect}'; use one of: {', '.join(foreign.DIALECTS)}",
+            unknown_value("dialect", dialect, foreign.DIALECTS),
         )
         dialect = "eduhub"
     source_url = fields.text("source", required=False, max_len=500)
@@ -346,6 +354,20 @@ def _split_front_matter(text: str) -> tuple[str | None, str, int]:
 
 
 def _load_lesson(
+    tree: PackTree,
+    org: OrgSpec,
+    course: CourseSpec,
+    module: ModuleSpec,
+    position: int,
+    rel: str,
+) -> None:
+    before = len(tree.lessons)
+    _read_lesson(tree, org, course, module, position, rel)
+    if len(tree.lessons) == before:
+        tree.unusable.setdefault(org.slug, {})[rel] = _path_uid(org.slug, course, rel)
+
+
+def _read_lesson(
     tree: PackTree,
     org: OrgSpec,
     course: CourseSpec,

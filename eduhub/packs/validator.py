@@ -98,6 +98,8 @@ def check(tree: PackTree, max_media_bytes: int = 5 * 1024 * 1024, render: bool =
     check_unique(tree)
     orgs = {org.slug: org for org in tree.orgs}
     uids_by_org = {slug: dict(targets) for slug, targets in tree.link_targets.items()}
+    for slug, invalid in tree.unusable.items():
+        uids_by_org.setdefault(slug, {}).update(invalid)
     for lesson in tree.lessons:
         uids_by_org.setdefault(lesson.org_slug, {})[lesson.source_path] = lesson.uid
     known_uids = {uid for targets in uids_by_org.values() for uid in targets.values()}

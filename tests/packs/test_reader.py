@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from eduhub.packs.model import PackError, slugify
+from eduhub.packs.model import SUBJECTS, PackError, slugify
 from eduhub.packs.reader import load_tree
 from tests.factories import (
     PNG_BYTES,
@@ -95,7 +95,10 @@ def test_invalid_level_language_and_subject(tmp_path: Path) -> None:
     course = write_course(org, subjects=["cooking"], level="13-14", language="english language")
     write_lesson(course)
     found = messages(tmp_path)
-    assert "testville/fractions/course.yml:3: error: unknown subject 'cooking'" in found
+    assert (
+        "testville/fractions/course.yml:3: error: unknown subject 'cooking'; use one of: "
+        + ", ".join(SUBJECTS)
+    ) in found
     assert (
         "testville/fractions/course.yml:5: error: level '13-14' must be a grade band "
         "like 6-8, K-2 or 'adult'" in found
@@ -242,7 +245,10 @@ def test_unknown_keys_and_admonitions_and_bad_math_are_warnings(tmp_path: Path) 
     body = "# T\n\n::: sidebar\nx\n:::\n\n$x^$\n"
     write_lesson(course, body=body, colour="blue")
     found = messages(tmp_path)
-    assert "testville/fractions/one.md:7: warning: unknown field 'colour' is ignored" in found
+    assert (
+        "testville/fractions/one.md:7: warning: unknown field 'colour' is ignored; known fields: "
+        "authors, id, license, minutes, objectives, summary, tags, title, translation_of"
+    ) in found
     assert any(
         m.startswith("testville/fractions/one.md:11: warning: unknown admonition kind")
         for m in found
@@ -325,3 +331,35 @@ def test_site_absolute_images_resolve_from_the_pack_root_only(tmp_path: Path) ->
         "testville/fractions/one.md:12: error: missing image: /etc/passwd.png"
     ]
     assert [m.path for m in tree.media.values()] == ["images/map.png"]
+
+
+def test_a_lesson_missing_minutes_is_reported_once_and_links_to_it_are_not_broken(
+    tmp_path: Path,
+) -> None:
+    course = write_course(write_org(tmp_path), lessons=["one.md", "two.md"])
+    write_lesson(course, "one.md", body="# One\n\nSee [two](two.md) and [part](two.md#part).\n")
+    write_lesson(course, "two.md", body="# Two\n\n## Part\n", minutes=None)
+    assert messages(tmp_path) == [
+        "testville/fractions/two.md:2: error: missing required field 'minutes'"
+    ]
+
+
+def test_unknown_values_list_what_is_allowed_and_suggest_the_closest(tmp_path: Path) -> None:
+    org = write_org(tmp_path, kind="citty")
+    course = write_course(org, subjects=["mathematic"], dialect="jekyl")
+    write_lesson(course)
+    found = messages(tmp_path)
+    assert any(
+        m.startswith(
+            "testville/fractions/course.yml:3: error: unknown subject 'mathematic' "
+            "(did you mean 'mathematics'?); use one of: mathematics, science"
+        )
+        for m in found
+    ), found
+    assert any(
+        "error: unknown dialect 'jekyl' (did you mean 'jekyll'?); use one of: eduhub, jekyll" in m
+        for m in found
+    ), found
+    assert any(
+        "org.yml" in m and "error: unknown kind 'citty' (did you mean 'city'?)" in m for m in found
+    )
