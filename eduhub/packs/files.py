@@ -7,6 +7,7 @@ judged by their content, not their name.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -15,9 +16,11 @@ from xml.etree import ElementTree as ET
 from defusedxml import ElementTree as SafeET  # type: ignore[import-untyped]
 from defusedxml.common import DefusedXmlException  # type: ignore[import-untyped]
 
+from eduhub.packs.model import Message, PackError
 
-class OutsidePack(Exception):
-    """A path a pack names resolves outside the pack root."""
+
+class OutsidePack(PackError):
+    """A path a pack names resolves outside the pack root (a safety net: readers check first)."""
 
 
 def display(path: Path) -> str:
@@ -51,6 +54,47 @@ def safe_file(root: Path, rel: str) -> Path | None:
     return file if is_inside(root, file) else None
 
 
+def pack_file(root: Path, file: Path) -> bool:
+    """True when ``file`` is a regular file (after symlinks) inside ``root``."""
+    return file.is_file() and is_inside(root, file)
+
+
+def pack_dir(root: Path, folder: Path) -> bool:
+    """True when ``folder`` is a folder (after symlinks) inside ``root``."""
+    return folder.is_dir() and is_inside(root, folder)
+
+
+def escaping_links(root: Path) -> list[tuple[Path, str]]:
+    """Every symbolic link under ``root`` that leads outside it (or nowhere), with its target.
+
+    The walk does not follow links, so a link to a folder outside is reported, never entered.
+    """
+    found: list[tuple[Path, str]] = []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        for name in sorted([*dirs, *names]):
+            entry = Path(folder) / name
+            if entry.is_symlink() and not is_inside(root, entry):
+                try:
+                    target = os.readlink(entry)
+                except OSError:
+                    target = "?"
+                found.append((entry, target))
+    return sorted(found)
+
+
+def outside_messages(root: Path) -> list[Message]:
+    """One error per symbolic link that leaves the pack: it is named, and never read."""
+    return [
+        Message(
+            display(link),
+            1,
+            "error",
+            f"symbolic link points outside the pack (to {target}); it is not read",
+        )
+        for link, target in escaping_links(root)
+    ]
+
+
 def read_text(file: Path, root: Path | None = None) -> str:
     """Decode a pack file: UTF-8 with or without BOM, any line endings.
 
@@ -82,7 +126,15 @@ _MAGIC = {
 _SVG_NS = "{http://www.w3.org/2000/svg}"
 _XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 _EXTERNAL_URL = re.compile(r"url\(\s*['\"]?(?!#)|@import", re.I)
+#: Event handlers are on<letters> (onload, onclick …); "only_selected" is not one.
+_EVENT_HANDLER = re.compile(r"^on[a-z]+$")
+#: What an href may name: a fragment of the same file, or an embedded raster image.
+_LOCAL_HREF = re.compile(r"^\s*(?:#|data:image/(?:png|jpeg|gif|webp);base64,)", re.I)
 _SVG_FORBIDDEN = {"script", "foreignObject", "iframe", "embed", "object", "handler", "listener"}
+
+
+#: Every refusal of image_problem starts with one of these words.
+NOT_AN_IMAGE = ("file named", "SVG image")
 
 
 def image_problem(data: bytes, suffix: str) -> str | None:
@@ -114,9 +166,9 @@ def _svg_problem(data: bytes) -> str | None:
             return f"SVG image contains <{tag}>; scripts and embedded content are not allowed"
         for name, value in element.attrib.items():
             local = name.rsplit("}", 1)[-1].lower()
-            if local.startswith("on"):
+            if _EVENT_HANDLER.match(local):
                 return f"SVG image has an event handler ({local}); scripts are not allowed"
-            if (local == "href" or name == _XLINK_HREF) and not value.strip().startswith("#"):
+            if (local == "href" or name == _XLINK_HREF) and not _LOCAL_HREF.match(value):
                 return "SVG image refers to an external resource; only #fragment links allowed"
             if _EXTERNAL_URL.search(value):
                 return "SVG image refers to an external resource in a style; not allowed"

@@ -17,7 +17,7 @@ from typing import Any
 
 from eduhub.packs import validator
 from eduhub.packs.dialects import Converted, carpentries, d2l, jekyll
-from eduhub.packs.files import display, read_text
+from eduhub.packs.files import display, outside_messages, pack_dir, pack_file, read_text
 from eduhub.packs.metadata import load_org
 from eduhub.packs.model import (
     IGNORED_MARKDOWN,
@@ -85,7 +85,8 @@ class _Layout:
 
 
 def _children(path: Path) -> list[Path]:
-    return sorted(p for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
+    """Sub-folders of ``path`` that stay inside it (a symlinked folder elsewhere is not one)."""
+    return sorted(p for p in path.iterdir() if pack_dir(path, p)) if path.is_dir() else []
 
 
 def _looks_native(path: Path) -> bool:
@@ -142,10 +143,10 @@ def detect_license(text: str) -> str | None:
     return None
 
 
-def _license_from_files(*files: Path) -> str | None:
+def _license_from_files(root: Path, *files: Path) -> str | None:
     for file in files:
-        if file.is_file():
-            found = detect_license(read_text(file)[:5000])
+        if pack_file(root, file):
+            found = detect_license(read_text(file, root)[:5000])
             if found:
                 return found
     return None
@@ -164,6 +165,7 @@ def load_foreign(path: Path, dialect: str, options: ForeignOptions) -> PackTree:
     path = path.resolve()
     org = _organization(path, options)
     tree = PackTree(orgs=[org], dialect_used=dialect)
+    tree.messages.extend(outside_messages(path))
     tree.course_scope[org.slug] = None
     layout_of = REGISTRY[dialect].layout
     if layout_of is None:  # the native format is read by reader.load_tree
@@ -262,11 +264,11 @@ def _require_license(found: str | None, options: ForeignOptions, where: Path) ->
     return license_id
 
 
-def _lesson_files(folder: Path) -> list[Path]:
+def _lesson_files(folder: Path, root: Path) -> list[Path]:
     return sorted(
         p
         for p in folder.rglob("*")
-        if p.is_file()
+        if pack_file(root, p)
         and p.suffix.lower() in LESSON_SUFFIXES
         and p.name.lower() not in IGNORED_MARKDOWN
     )
@@ -278,7 +280,7 @@ def _lesson_files(folder: Path) -> list[Path]:
 def _jekyll_language_folders(path: Path) -> list[tuple[str, Path]]:
     found = []
     for language, folder in JEKYLL_LESSON_FOLDERS.items():
-        if (path / language / folder).is_dir():
+        if pack_dir(path, path / language / folder):
             found.append((language, path / language / folder))
     if not found and path.name in JEKYLL_LESSON_FOLDERS.values():
         language = next(k for k, v in JEKYLL_LESSON_FOLDERS.items() if v == path.name)
@@ -293,13 +295,13 @@ def _jekyll_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOpt
     if not folders:
         folders = [("en", path)]
     license_id = _require_license(
-        _license_from_files(path / "LICENSE", path / "LICENSE.md"), options, path
+        _license_from_files(path, path / "LICENSE", path / "LICENSE.md"), options, path
     )
     layout = _Layout()
     seen_ids: set[str] = set()
     for language, folder in folders:
         folder_rel = _rel(path, folder) if folder != path else ""
-        files = _lesson_files(folder)
+        files = _lesson_files(folder, path)
         live = [f for f in files if not _is_retired(f.relative_to(folder).as_posix())]
         retired = [f for f in files if f not in live]
         modules = [ModuleSpec("lessons", "Lessons", None, [_rel(path, f) for f in live])]
@@ -374,15 +376,15 @@ def _carpentries_layout(
 ) -> _Layout:
     lesson_dirs = (
         [path]
-        if (path / "config.yaml").is_file()
-        else sorted(p for p in path.iterdir() if (p / "config.yaml").is_file())
+        if pack_file(path, path / "config.yaml")
+        else [p for p in _children(path) if pack_file(path, p / "config.yaml")]
     )
     layout = _Layout()
     for lesson_dir in lesson_dirs:
-        config = carpentries.read_config(read_text(lesson_dir / "config.yaml"))
+        config = carpentries.read_config(read_text(lesson_dir / "config.yaml", path))
         license_id = _require_license(
             config.license
-            or _license_from_files(lesson_dir / "LICENSE.md", lesson_dir / "LICENSE"),
+            or _license_from_files(path, lesson_dir / "LICENSE.md", lesson_dir / "LICENSE"),
             options,
             lesson_dir,
         )
@@ -395,20 +397,22 @@ def _carpentries_layout(
             ("profiles", "Learner profiles", config.profiles),
         ):
             names = list(listed or [])
-            if not names and (lesson_dir / folder).is_dir():
+            if not names and pack_dir(path, lesson_dir / folder):
                 names = [
-                    f.name for f in _lesson_files(lesson_dir / folder) if f.parent.name == folder
+                    f.name
+                    for f in _lesson_files(lesson_dir / folder, path)
+                    if f.parent.name == folder
                 ]
             paths = [
                 f"{prefix}{folder}/{name}"
                 for name in names
-                if (lesson_dir / folder / name).is_file()
+                if pack_file(path, lesson_dir / folder / name)
             ]
-            if folder == "episodes" and (lesson_dir / "index.md").is_file():
+            if folder == "episodes" and pack_file(path, lesson_dir / "index.md"):
                 paths.insert(0, f"{prefix}index.md")
             if paths:
                 modules.append(ModuleSpec(folder, title, None, paths))
-        authors = _authors_file(lesson_dir / "AUTHORS") or list(config.authors or [])
+        authors = _authors_file(path, lesson_dir / "AUTHORS") or list(config.authors or [])
         slug = (
             slugify(lesson_dir.name)
             if lesson_dir != path
@@ -446,10 +450,10 @@ def _safe_url(value: str | None) -> str | None:
     return value if value and URL_RE.match(value) else None
 
 
-def _authors_file(file: Path) -> list[str]:
-    if not file.is_file():
+def _authors_file(root: Path, file: Path) -> list[str]:
+    if not pack_file(root, file):
         return []
-    return [line.strip() for line in read_text(file).splitlines() if line.strip()]
+    return [line.strip() for line in read_text(file, root).splitlines() if line.strip()]
 
 
 # --------------------------------------------------------------------------- d2l
@@ -469,31 +473,33 @@ def _toc_entries(text: str) -> list[str]:
 
 def _d2l_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOptions) -> _Layout:
     license_id = _require_license(
-        _license_from_files(path / "LICENSE-SUMMARY", path / "LICENSE", path / "LICENSE.md"),
+        _license_from_files(path, path / "LICENSE-SUMMARY", path / "LICENSE", path / "LICENSE.md"),
         options,
         path,
     )
     root_index = path / "index.md"
-    root_text = read_text(root_index) if root_index.is_file() else ""
+    root_text = read_text(root_index, path) if pack_file(path, root_index) else ""
     chapter_order = [entry.split("/")[0] for entry in _toc_entries(root_text)]
     chapters = sorted(
-        (p for p in path.iterdir() if p.is_dir() and (p / "index.md").is_file()),
+        (p for p in _children(path) if pack_file(path, p / "index.md")),
         key=lambda p: (chapter_order.index(p.name) if p.name in chapter_order else 999, p.name),
     )
     modules = []
-    if root_index.is_file():
+    if root_text:
         modules.append(ModuleSpec("about", "About this book", None, ["index.md"]))
     for chapter in chapters:
-        index_text = read_text(chapter / "index.md")
+        index_text = read_text(chapter / "index.md", path)
         order = _toc_entries(index_text)
-        files = [f.name for f in _lesson_files(chapter) if f.parent == chapter]
+        files = [f.name for f in _lesson_files(chapter, path) if f.parent == chapter]
         ordered = ["index.md"] + [f"{e}.md" for e in order if f"{e}.md" in files]
         ordered += [f for f in files if f not in ordered]
         title = _first_heading(index_text) or chapter.name
         modules.append(
             ModuleSpec(slugify(chapter.name), title, None, [f"{chapter.name}/{f}" for f in ordered])
         )
-    sources_text = {rel: read_text(path / rel) for module in modules for rel in module.lesson_paths}
+    sources_text = {
+        rel: read_text(path / rel, path) for module in modules for rel in module.lesson_paths
+    }
     bib = path / "d2l.bib"
     slug = options.course_slug or slugify(path.name)
     course = _course(
@@ -514,7 +520,9 @@ def _d2l_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOption
     layout = _Layout(courses=[course])
     layout.convert_kwargs = {
         "labels": d2l.index_labels(sources_text),
-        "bibliography": d2l.parse_bibliography(read_text(bib)) if bib.is_file() else {},
+        "bibliography": (
+            d2l.parse_bibliography(read_text(bib, path)) if pack_file(path, bib) else {}
+        ),
     }
     for module in modules:
         for position, rel in enumerate(module.lesson_paths):
@@ -586,7 +594,7 @@ def _convert(
     converter = REGISTRY[dialect].converter
     file = org.root / source.rel
     shown = display(file)
-    raw = read_text(file)
+    raw = read_text(file, org.root)
     resolver = make_link_resolver(source.rel, files)
     converted: Converted = converter.convert(raw, path=source.rel, resolve_link=resolver, **kwargs)
     for line, severity, text in converted.messages:

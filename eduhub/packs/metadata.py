@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from eduhub.packs.files import display, read_text
+from eduhub.packs.files import display, pack_file, read_text
 from eduhub.packs.model import LICENSES, ORG_KINDS, SLUG_RE, URL_RE, Message, OrgSpec, PackTree
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -154,6 +154,9 @@ def load_org(tree: PackTree, root: Path) -> OrgSpec | None:
     """The organization an ``org.yml`` describes, or None with its problems in ``tree``."""
     file = root / "org.yml"
     report = Reporter(tree, display(file))
+    if not pack_file(root, file):
+        report.error(1, "org.yml is outside the pack (a symbolic link); not read")
+        return None
     data = load_yaml(read_text(file, root), report)
     if data is None:
         return None

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from eduhub.packs import foreign, validator
-from eduhub.packs.files import display, read_text
+from eduhub.packs.files import display, is_inside, outside_messages, pack_dir, pack_file, read_text
 from eduhub.packs.metadata import (
     Fields,
     LineDict,
@@ -71,6 +71,9 @@ def load_tree(
     if not path.is_dir():
         raise PackError(f"{path}: not a folder")
     tree = PackTree()
+    # Symlinks that leave the pack are errors wherever they are, and every read below is
+    # limited to paths inside the pack, so none is ever followed out.
+    tree.messages.extend(outside_messages(path))
 
     if (path / "org.yml").is_file():
         org_roots = [path]
@@ -89,7 +92,9 @@ def load_tree(
             validator.check(tree, max_media_bytes, render)
             return tree
     else:
-        org_roots = sorted(p for p in path.iterdir() if (p / "org.yml").is_file())
+        org_roots = sorted(
+            p for p in path.iterdir() if pack_dir(path, p) and (p / "org.yml").is_file()
+        )
         if not org_roots:
             raise PackError(f"{path}: no org.yml or course.yml here or in its sub-folders")
 
@@ -101,7 +106,8 @@ def load_tree(
         tree.orgs.append(org)
         tree.course_scope[org.slug] = None
         for course_dir in sorted(p for p in root.iterdir() if (p / "course.yml").is_file()):
-            _load_course(tree, org, course_dir)
+            if pack_dir(root, course_dir):
+                _load_course(tree, org, course_dir)
     if org_slug and not tree.orgs:
         raise PackError(f"{path}: no organization '{org_slug}' here")
     _check_duplicate_orgs(tree)
@@ -112,6 +118,8 @@ def load_tree(
 
 
 def _peek_slug(course_file: Path, default: str) -> str:
+    if not pack_file(course_file.parent, course_file):
+        return default
     try:
         data = yaml.safe_load(read_text(course_file))
     except yaml.YAMLError:
@@ -181,7 +189,9 @@ def _valid_level(level: str) -> bool:
 def _load_course(tree: PackTree, org: OrgSpec, course_dir: Path) -> None:
     file = course_dir / "course.yml"
     report = Reporter(tree, display(file))
-    raw = read_text(file)
+    if not pack_file(course_dir, file):
+        return  # a link out of the pack, reported where it is
+    raw = read_text(file, course_dir)
     data = load_yaml(raw, report)
     if data is None:
         return
@@ -312,7 +322,10 @@ def _load_modules(
                 continue
             rel = posixpath.normpath(posixpath.join(course_rel, entry))
             target = org.root / rel
-            if rel.startswith("../") or not target.is_file():
+            if entry.startswith("/") or rel.startswith("../") or not is_inside(org.root, target):
+                report.error(line, f"module '{title}' lists a lesson outside the pack: {entry}")
+                continue
+            if not target.is_file():
                 report.error(line, f"module '{title}' lists a missing lesson file: {entry}")
                 continue
             if rel in listed:
@@ -378,13 +391,16 @@ def _read_lesson(
     file = org.root / rel
     shown = display(file)
     report = Reporter(tree, shown)
+    if not pack_file(org.root, file):
+        report.error(1, "lesson file is outside the pack (a symbolic link); not read")
+        return
     if file.stat().st_size > MAX_LESSON_BYTES:
         report.error(1, f"lesson file is larger than {MAX_LESSON_BYTES // 1024} KB")
         return
     if course.dialect != "eduhub":
         foreign.convert_listed_lesson(tree, org, course, module, position, rel)
         return
-    raw = read_text(file)
+    raw = read_text(file, org.root)
     front, body, offset = _split_front_matter(raw)
     if front is None:
         report.error(1, "missing YAML front matter (a '---' block with title, summary …)")

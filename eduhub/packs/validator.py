@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Callable
 
-from eduhub.packs.files import display
+from eduhub.packs.files import NOT_AN_IMAGE, display, image_problem, is_inside
 from eduhub.packs.model import (
     IMAGE_TYPES,
     CourseSpec,
@@ -42,6 +42,10 @@ class OrgResolver:
         self.lesson_uids = lesson_uids
         self.media = media
 
+    def path_of(self, target: str) -> str | None:
+        """The organization-relative path a link or image names; None when it leaves."""
+        return self._target(target)
+
     def _target(self, target: str) -> str | None:
         if target.startswith("/"):  # site-absolute: from the pack root
             rel = posixpath.normpath(target.lstrip("/"))
@@ -63,6 +67,10 @@ class OrgResolver:
         return self.media(rel) if rel else None
 
 
+#: An image refused for safety: an error even in a foreign pack, whose missing images only warn.
+OUTSIDE = "image is a symbolic link to a file outside the pack; not read"
+
+
 def _media_lookup(
     tree: PackTree, org: OrgSpec, max_bytes: int, rejections: dict[str, str]
 ) -> Callable[[str], str | None]:
@@ -72,6 +80,9 @@ def _media_lookup(
             return tree.media[key].url
         file = org.root / rel
         suffix = file.suffix.lower()
+        if not is_inside(org.root, file):
+            rejections[rel] = OUTSIDE
+            return None
         if not file.is_file():
             return None
         if suffix not in IMAGE_TYPES:
@@ -81,9 +92,12 @@ def _media_lookup(
         if size > max_bytes:
             rejections[rel] = f"image is larger than {max_bytes // (1024 * 1024)} MB"
             return None
-        spec = MediaSpec(
-            org.slug, rel, file, file_hash(file.read_bytes()), IMAGE_TYPES[suffix], size
-        )
+        data = file.read_bytes()
+        problem = image_problem(data, suffix)
+        if problem:
+            rejections[rel] = problem
+            return None
+        spec = MediaSpec(org.slug, rel, file, file_hash(data), IMAGE_TYPES[suffix], size)
         tree.media[key] = spec
         return spec.url
 
@@ -125,15 +139,17 @@ def check(tree: PackTree, max_media_bytes: int = 5 * 1024 * 1024, render: bool =
         lesson.rendered = render_markdown(
             lesson.markdown, resolver, line_offset=lesson.body_line_offset
         )
-        base = posixpath.dirname(lesson.source_path)
         for problem in lesson.rendered.problems:
             text = problem.message
+            severity = "warning" if lesson.lenient else problem.severity
             if text.startswith("missing image: "):
                 target = text.removeprefix("missing image: ")
-                reason = rejections.get(posixpath.normpath(posixpath.join(base, target)))
+                rel = resolver.path_of(target)
+                reason = None if rel is None else rejections.get(rel)
                 if reason:
                     text = f"{reason}: {target}"
-            severity = "warning" if lesson.lenient else problem.severity
+                if rel is None or reason == OUTSIDE or (reason or "").startswith(NOT_AN_IMAGE):
+                    severity = "error"  # never lenient: this is what reading outside looks like
             tree.messages.append(Message(display(lesson.file), problem.line, severity, text))
     if render:
         _check_fragments(tree)
