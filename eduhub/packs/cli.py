@@ -32,6 +32,7 @@ def _load(
     dialect: str | None = None,
     license_id: str | None = None,
     source: str | None = None,
+    language: str | None = None,
 ) -> PackTree:
     def known_org(slug: str) -> OrgSpec | None:
         row = db.session.scalar(select(Organization).where(Organization.slug == slug))
@@ -45,6 +46,7 @@ def _load(
                 course_slug=course,
                 license=license_id,
                 source=source,
+                language=language,
                 max_media_bytes=current_app.config["MAX_MEDIA_BYTES"],
                 known_orgs=known_org,
             )
@@ -82,6 +84,11 @@ def _pack_options(command: Callable[..., None]) -> Callable[..., None]:
             "license_id",
             metavar="SPDX",
             help="License of a pack that states none itself, e.g. CC-BY-4.0.",
+        ),
+        click.option(
+            "--language",
+            metavar="TAG",
+            help="Language of plain Markdown files outside a language folder (default en).",
         ),
         click.option(
             "--source",
@@ -147,13 +154,14 @@ def validate_command(
     dialect: str | None,
     license_id: str | None,
     source: str | None,
+    language: str | None,
     report: Path | None,
 ) -> None:
     """Check a content pack and print every problem as PATH:LINE: SEVERITY: MESSAGE.
 
     Exits with status 1 when there is at least one error; warnings alone exit 0.
     """
-    tree = _load(path, org, course, dialect, license_id, source)
+    tree = _load(path, org, course, dialect, license_id, source, language)
     _print_messages(tree)
     _write_report(tree, report, show_totals=tree.dialect_used != "eduhub")
     click.echo(
@@ -175,6 +183,7 @@ def import_command(
     dialect: str | None,
     license_id: str | None,
     source: str | None,
+    language: str | None,
     report: Path | None,
 ) -> None:
     """Validate, then import a content pack in one transaction.
@@ -183,7 +192,7 @@ def import_command(
     gone from the pack are retired (never deleted). On any error nothing is imported.
     """
     started = time.perf_counter()
-    tree = _load(path, org, course, dialect, license_id, source)
+    tree = _load(path, org, course, dialect, license_id, source, language)
     _print_messages(tree)
     _write_report(tree, report, show_totals=tree.dialect_used != "eduhub")
     media_dir = Path(current_app.config["MEDIA_DIR"])

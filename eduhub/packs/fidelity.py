@@ -17,6 +17,9 @@ _CONVERTER_COUNTS = {
     "roles_handled": ("roles", "handled"),
     "roles_unresolved": ("roles", "unresolved"),
     "citations": ("roles", "citations"),
+    "titles_inferred": ("inferred", "titles"),
+    "titles_from_file_name": ("inferred", "titles_from_file_names"),
+    "summaries_inferred": ("inferred", "summaries"),
 }
 
 
@@ -54,6 +57,8 @@ def build_report(tree: PackTree) -> dict[str, Any]:
         entry.update(converter)
         totals["warnings"] += len(entry["warnings"])
         lessons.append(entry)
+    for name, value in tree.inferred.items():
+        totals[f"inferred_{name}"] += value
     totals["lessons"] = len(lessons)
     totals["errors"] = len(tree.errors)
     return {"totals": dict(sorted(totals.items())), "lessons": lessons}
@@ -76,5 +81,13 @@ def format_totals(totals: dict[str, int]) -> str:
     if get("roles_handled") or get("roles_unresolved"):
         lines.append(
             f"d2l roles handled {get('roles_handled', 0)}, unresolved {get('roles_unresolved', 0)}"
+        )
+    inferred = {
+        k.removeprefix("inferred_"): v for k, v in totals.items() if k.startswith("inferred_")
+    }
+    if inferred:
+        lines.append(
+            "inferred: "
+            + ", ".join(f"{name.replace('_', ' ')} {n}" for name, n in inferred.items())
         )
     return "\n".join(lines)

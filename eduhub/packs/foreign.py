@@ -16,10 +16,25 @@ from pathlib import Path
 from typing import Any
 
 from eduhub.packs import validator
-from eduhub.packs.dialects import Converted, carpentries, d2l, jekyll
-from eduhub.packs.files import display, outside_messages, pack_dir, pack_file, read_text
+from eduhub.packs.dialects import (
+    Converted,
+    carpentries,
+    d2l,
+    first_paragraph,
+    jekyll,
+    markdown,
+)
+from eduhub.packs.files import (
+    display,
+    outside_messages,
+    pack_dir,
+    pack_file,
+    read_optional,
+    read_text,
+)
 from eduhub.packs.metadata import load_org
 from eduhub.packs.model import (
+    BCP47_RE,
     IGNORED_MARKDOWN,
     LICENSES,
     SLUG_RE,
@@ -62,6 +77,8 @@ class ForeignOptions:
     source: str | None = None
     max_media_bytes: int = 5 * 1024 * 1024
     known_orgs: Callable[[str], OrgSpec | None] | None = None
+    #: Language of files outside any language folder (plain Markdown); "en" when not given.
+    language: str | None = None
 
 
 @dataclass
@@ -74,6 +91,8 @@ class _Source:
     position: int
     uid: str
     retired: bool = False
+    #: The uid of the lesson this file translates, when its layout says so (plain Markdown).
+    translation_of: str | None = None
 
 
 @dataclass
@@ -82,6 +101,8 @@ class _Layout:
     sources: list[_Source] = field(default_factory=list)
     #: Dialect-specific keyword arguments for each file's converter.
     convert_kwargs: dict[str, Any] = field(default_factory=dict)
+    #: True when --course already named these courses (one per language), so none is dropped.
+    named_by_course_option: bool = False
 
 
 def _children(path: Path) -> list[Path]:
@@ -158,6 +179,8 @@ def load_foreign(path: Path, dialect: str, options: ForeignOptions) -> PackTree:
         raise PackError(f"unknown dialect '{dialect}'; use one of {', '.join(DIALECTS)}")
     if options.source and not URL_RE.match(options.source):
         raise PackError(f"--source {options.source}: give an http:// or https:// URL")
+    if options.language and not BCP47_RE.match(options.language):
+        raise PackError(f"--language {options.language}: give a language tag such as es or fr-CA")
     if options.license and options.license not in LICENSES:
         raise PackError(
             f"--license {options.license} is not allowed; use one of: {', '.join(LICENSES)}"
@@ -171,7 +194,9 @@ def load_foreign(path: Path, dialect: str, options: ForeignOptions) -> PackTree:
     if layout_of is None:  # the native format is read by reader.load_tree
         raise PackError(f"dialect '{dialect}' is not a foreign dialect")
     layout = layout_of(tree, org, path, options)
-    if options.course_slug:
+    if options.course_slug and layout.named_by_course_option:
+        tree.course_scope[org.slug] = {c.slug for c in layout.courses}
+    elif options.course_slug:
         layout.courses = [c for c in layout.courses if c.slug == options.course_slug]
         if not layout.courses:
             raise PackError(f"no course '{options.course_slug}' in this pack")
@@ -544,6 +569,165 @@ def _first_heading(text: str) -> str | None:
     return (match.group("atx") or match.group("setext")).strip()
 
 
+# --------------------------------------------------------------------------- plain Markdown
+
+#: Folder names that say a language: "es", "fr-CA", "pt_BR" (ISO 639-1 plus region or script).
+_LANGUAGE_FOLDER = re.compile(r"^[a-z]{2}(?:[-_](?:[A-Za-z]{2}|[A-Za-z]{4}|\d{3}))?$")
+_MARKDOWN_LICENSES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "COPYING")
+
+
+def _language_tag(name: str) -> str | None:
+    """The language a folder name states ("es", "fr-CA"), or None; langcodes knows the codes."""
+    import langcodes
+
+    if not _LANGUAGE_FOLDER.match(name):
+        return None
+    tag = name.replace("_", "-")
+    return str(langcodes.standardize_tag(tag)) if langcodes.tag_is_valid(tag) else None
+
+
+def split_language(rel: str) -> tuple[str | None, str]:
+    """(language, path without its language marker) for ``pages.es/x.md``, ``docs/fr/x.md``…
+
+    The first folder that names a language wins: ``es/``, ``fr-CA/`` (dropped from the path) or
+    ``pages.es/`` (becomes ``pages/``), so translations line up with the file they translate.
+    """
+    parts = rel.split("/")
+    for index, part in enumerate(parts[:-1]):
+        language = _language_tag(part)
+        if language:
+            return language, "/".join(parts[:index] + parts[index + 1 :])
+        base, dot, suffix = part.rpartition(".")
+        language = _language_tag(suffix) if dot and base else None
+        if language:
+            return language, "/".join([*parts[:index], base, *parts[index + 1 :]])
+    return None, rel
+
+
+def _has_front_matter(file: Path) -> bool:
+    with file.open("rb") as handle:
+        start = handle.read(8)
+    return start.removeprefix(b"\xef\xbb\xbf").startswith((b"---\n", b"---\r\n"))
+
+
+def _looks_markdown(path: Path) -> bool:
+    """A folder holding .md files without front matter (tried after every other dialect)."""
+    if not path.is_dir():
+        return False
+    for count, file in enumerate(_lesson_files(path, path)):
+        if file.suffix.lower() == ".md" and not _has_front_matter(file):
+            return True
+        if count > 500:
+            break
+    return False
+
+
+def _natural(text: str) -> list[Any]:
+    """Sort key where "2-x" comes before "10-x": numeric prefixes are ordered as numbers."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
+
+
+def _markdown_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOptions) -> _Layout:
+    from eduhub.templating import language_name
+
+    license_id = _require_license(
+        _license_from_files(path, *(path / name for name in _MARKDOWN_LICENSES)), options, path
+    )
+    default_language = options.language or "en"
+    files = [f for f in _lesson_files(path, path) if f.suffix.lower() == ".md"]
+    groups: dict[str, list[tuple[str, str]]] = {}  # language -> [(rel, path without marker)]
+    from_folders = 0
+    for file in files:
+        rel = _rel(path, file)
+        language, canonical = split_language(rel)
+        from_folders += language is not None
+        groups.setdefault(language or default_language, []).append((rel, canonical))
+    base = options.course_slug or slugify(path.name)
+    readme = read_optional(path, path / "README.md", path / "index.md")
+    readme_text = readme[1] if readme else ""
+    title = markdown.first_heading(readme_text) or markdown.humanise(path.name)
+    layout = _Layout(named_by_course_option=True)
+    inferred = {"modules": 0, "languages": len(groups) if from_folders else 0}
+    originals: dict[str, str] = {}  # path without marker -> uid, in the default language
+    for language in sorted(groups, key=lambda lang: (lang != default_language, lang)):
+        entries = sorted(groups[language], key=lambda e: _natural(e[1]))
+        slug = base if language == default_language else f"{base}-{language.lower()}"
+        modules = _markdown_modules(entries)
+        inferred["modules"] += len(modules)
+        course = _course(
+            org,
+            slug,
+            title if language == default_language else f"{title} ({language_name(language)})",
+            summary=first_paragraph(readme_text) or f"Lessons of {title}.",
+            subjects=[],
+            language=language,
+            license_id=license_id,
+            authors=[f"{org.name} authors"],
+            modules=modules,
+            source_path=".",
+            source_url=options.source,
+            dialect="markdown",
+            fingerprint="\n".join(rel for rel, _ in entries),
+        )
+        layout.courses.append(course)
+        canonical_of = dict(entries)
+        for module in modules:
+            for position, rel in enumerate(module.lesson_paths):
+                canonical = canonical_of[rel]
+                uid = f"{org.slug}/{slug}/" + "/".join(
+                    slugify(part) for part in posixpath.splitext(canonical)[0].split("/")
+                )
+                source = _Source(rel, course, module.slug, position, uid)
+                if language == default_language:
+                    originals[canonical] = uid
+                else:
+                    source.translation_of = _original_of(canonical, originals)
+                layout.sources.append(source)
+    for name, value in inferred.items():
+        if value:
+            tree.inferred[name] = value
+    return layout
+
+
+def _original_of(canonical: str, originals: dict[str, str]) -> str | None:
+    """The default-language lesson a translation mirrors: the same path, or one that ends it.
+
+    ``pages.es/01-intro/a.md`` mirrors ``pages/01-intro/a.md``, and also ``01-intro/a.md`` when
+    the default language sits at the top; an ambiguous match links nothing.
+    """
+    if canonical in originals:
+        return originals[canonical]
+    matches = [
+        uid
+        for path, uid in originals.items()
+        if canonical.endswith("/" + path) or path.endswith("/" + canonical)
+    ]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _markdown_modules(entries: list[tuple[str, str]]) -> list[ModuleSpec]:
+    """One module per sub-folder (ordered by name, numeric prefixes respected).
+
+    A folder every file sits in (``pages/``, ``docs/``) is not a module of its own; files at the
+    top come first, as "Lessons".
+    """
+    dirs = [posixpath.dirname(canonical).split("/") for _, canonical in entries]
+    common = 0
+    while dirs and all(len(d) > common and d[common] == dirs[0][common] for d in dirs):
+        common += 1
+    modules: dict[str, ModuleSpec] = {}
+    for (rel, _canonical), folders in zip(entries, dirs, strict=True):
+        folder = folders[common] if len(folders) > common and folders[common] else ""
+        if folder not in modules:
+            title = markdown.humanise(folder) if folder else "Lessons"
+            slug = slugify(title)
+            if any(m.slug == slug for m in modules.values()):
+                slug = slugify(folder)
+            modules[folder] = ModuleSpec(slug, title, None, [])
+        modules[folder].lesson_paths.append(rel)
+    return [modules[key] for key in sorted(modules, key=lambda k: (k != "", _natural(k)))]
+
+
 # --------------------------------------------------------------------------- conversion
 
 
@@ -648,7 +832,7 @@ def lesson_from_converted(
             )
         )
         license_id = course.license
-    translation = front.get("translation_of")
+    translation = front.get("translation_of") or source.translation_of
     translation_uid = None
     if translation:
         translation_uid = (
@@ -742,6 +926,7 @@ REGISTRY: dict[str, Dialect] = {
         Dialect("jekyll", _looks_jekyll, _jekyll_layout, jekyll),
         Dialect("carpentries", _looks_carpentries, _carpentries_layout, carpentries),
         Dialect("d2l", _looks_d2l, _d2l_layout, d2l),
+        Dialect("markdown", _looks_markdown, _markdown_layout, markdown, fallback=True),
     )
 }
 DIALECTS = tuple(REGISTRY)

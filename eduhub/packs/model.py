@@ -166,6 +166,9 @@ class PackTree:
     #: Listed lessons already reported as invalid: org -> path -> uid. Links to them resolve
     #: (the lesson's own error is the one to fix), so one bad lesson is reported once.
     unusable: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: What a dialect inferred for the whole pack (modules from folders, languages from folder
+    #: names), for the fidelity report; per-lesson counts live on each LessonSpec.
+    inferred: dict[str, int] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Message]:
