@@ -40,7 +40,7 @@ def _load(
 
     try:
         dialect = dialect or foreign.detect_dialect(path)
-        if dialect != "eduhub":
+        if foreign.REGISTRY[dialect].layout is not None:  # converted by its dialect
             options = foreign.ForeignOptions(
                 org_slug=org,
                 course_slug=course,

@@ -720,9 +720,11 @@ def _markdown_modules(entries: list[tuple[str, str]]) -> list[ModuleSpec]:
         folder = folders[common] if len(folders) > common and folders[common] else ""
         if folder not in modules:
             title = markdown.humanise(folder) if folder else "Lessons"
-            slug = slugify(title)
-            if any(m.slug == slug for m in modules.values()):
+            slug, taken = slugify(title), {m.slug for m in modules.values()}
+            if slug in taken:
                 slug = slugify(folder)
+            while slug in taken:  # "Intro" and "intro": still one module each
+                slug += "-2"
             modules[folder] = ModuleSpec(slug, title, None, [])
         modules[folder].lesson_paths.append(rel)
     return [modules[key] for key in sorted(modules, key=lambda k: (k != "", _natural(k)))]

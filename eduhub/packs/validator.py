@@ -17,6 +17,7 @@ from eduhub.packs.model import (
     LessonSpec,
     MediaSpec,
     Message,
+    ModuleSpec,
     OrgSpec,
     PackTree,
     file_hash,
@@ -211,13 +212,14 @@ def check_unique(tree: PackTree) -> None:
             )
         )
     tree.lessons = kept
+    roots = {org.slug: org.root for org in tree.orgs}
     courses: dict[tuple[str, str], CourseSpec] = {}
     for course in tree.courses:
         key = (course.org_slug, course.slug)
         if key in courses:
             tree.messages.append(
                 Message(
-                    course.source_path,
+                    display(roots[course.org_slug] / course.source_path),
                     1,
                     "error",
                     f"course slug '{course.slug}' is used twice in '{course.org_slug}' "
@@ -225,3 +227,19 @@ def check_unique(tree: PackTree) -> None:
                 )
             )
         courses.setdefault(key, course)
+        modules: dict[str, ModuleSpec] = {}
+        for module in course.modules:
+            first = modules.setdefault(module.slug, module)
+            if first is not module:
+                tree.messages.append(
+                    Message(
+                        display(
+                            roots[course.org_slug]
+                            / (module.lesson_paths or [course.source_path])[0]
+                        ),
+                        1,
+                        "error",
+                        f"module slug '{module.slug}' is used twice in course '{course.slug}' "
+                        f"('{first.title}' and '{module.title}'); rename one folder",
+                    )
+                )

@@ -142,3 +142,20 @@ def test_a_tree_of_several_organizations_with_the_same_layout_imports(runner, db
     result = runner.invoke(args=["content", "import", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert len(db.session.scalars(select(Lesson.uid)).all()) == 8
+
+
+def test_chapters_whose_module_slugs_collide_are_an_error(tmp_path: Path) -> None:
+    write(tmp_path, "LICENSE", "CC-BY-4.0")
+    for chapter in ("chapter_a", "chapter-a"):
+        write(tmp_path, f"{chapter}/index.md", "# Chapter\n")
+    found = errors(load_foreign(tmp_path, "d2l", ForeignOptions("d2l")))
+    assert any("module slug 'chapter-a' is used twice" in m for m in found), found
+
+
+def test_markdown_folders_that_slug_alike_are_still_two_modules(tmp_path: Path) -> None:
+    write(tmp_path, "LICENSE", "CC-BY-4.0")
+    write(tmp_path, "Intro/a.md", "# A\n")
+    write(tmp_path, "intro/b.md", "# B\n")
+    tree = load_foreign(tmp_path, "markdown", ForeignOptions("o"))
+    assert errors(tree) == []
+    assert sorted(m.slug for m in tree.courses[0].modules) == ["intro", "intro-2"]
