@@ -122,6 +122,7 @@ def login() -> ResponseReturnValue:
         else:
             db.session.commit()
             login_user(user, remember=bool(form.remember.data))
+            flash(f"Welcome back, {user.display_name}. You are signed in.", "success")
             return redirect(next_url or url_for("catalog.home"))
     return render_template("accounts/login.html", form=form, next_url=next_url)
 
@@ -129,6 +130,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     logout_user()
+    flash("You are signed out.", "success")
     return redirect(url_for("catalog.home"))
 
 
@@ -182,7 +184,10 @@ def change_password() -> ResponseReturnValue:
             # sign this one back in, keeping "remember me" if it was on.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             login_user(user, remember=remembered in request.cookies)
-            flash("Your password has been changed. Your other devices have been signed out.")
+            flash(
+                "Your password has been changed. Your other devices have been signed out.",
+                "success",
+            )
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
 
