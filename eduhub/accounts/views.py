@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 from eduhub import errors
 from eduhub.accounts import forms, services
 from eduhub.accounts.models import User
+from eduhub.config import absolute_url
 from eduhub.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -72,9 +73,7 @@ def _add_error(form: forms.Form, error: services.InvalidAccountData) -> None:
 
 def _reset_link(token: str) -> str:
     # BASE_URL, not the request's Host header: a forged Host must not end up in the email.
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "accounts.reset_password", token=token
-    )
+    return absolute_url("accounts.reset_password", token=token)
 
 
 # --------------------------------------------------------------------------- sign up, in, out
