@@ -12,19 +12,20 @@ from eduhub.accounts import services
 from eduhub.accounts.models import Role
 from eduhub.catalog.models import Organization
 from eduhub.extensions import db
+from eduhub.transactions import unit_of_work
 
 ROLE = click.Choice([role.value for role in Role], case_sensitive=False)
 
 
 def _account_errors(command: Callable[..., None]) -> Callable[..., None]:
-    """Turn refused use cases into a clean error message and a non-zero exit."""
+    """Turn refused use cases into a clean error message and a non-zero exit (the command's
+    unit_of_work has already rolled back)."""
 
     @wraps(command)
     def wrapped(*args: Any, **kwargs: Any) -> None:
         try:
             command(*args, **kwargs)
         except services.AccountError as exc:
-            db.session.rollback()
             raise click.ClickException(str(exc)) from exc
 
     return wrapped
@@ -67,15 +68,15 @@ def create(
 
     Example: eduhub users create ada --role contributor --org riverbend
     """
-    user = services.create_user(
-        username=username,
-        email=email or f"{services.normalise_username(username)}@users.invalid",
-        password=password,
-        display_name=display_name,
-        role=Role(role.lower()),
-        organization=_organization(org_slug),
-    )
-    db.session.commit()
+    with unit_of_work(db.session):
+        user = services.create_user(
+            username=username,
+            email=email or f"{services.normalise_username(username)}@users.invalid",
+            password=password,
+            display_name=display_name,
+            role=Role(role.lower()),
+            organization=_organization(org_slug),
+        )
     org = f" of {user.organization.slug}" if user.organization else ""
     click.echo(f"Created {user.username} ({user.role}{org}), email {user.email}.")
 
@@ -110,9 +111,9 @@ def list_() -> None:
 @_account_errors
 def set_role(username: str, role: str, org_slug: str | None) -> None:
     """Change a user's role (and, with --org, their organization)."""
-    user = services.get_user(username)
-    services.assign_role(user, Role(role.lower()), _organization(org_slug))
-    db.session.commit()
+    with unit_of_work(db.session):
+        user = services.get_user(username)
+        services.assign_role(user, Role(role.lower()), _organization(org_slug))
     org = f" of {user.organization.slug}" if user.organization else ""
     click.echo(f"{user.username} is now {user.role}{org}.")
 
@@ -122,9 +123,9 @@ def set_role(username: str, role: str, org_slug: str | None) -> None:
 @_account_errors
 def deactivate(username: str) -> None:
     """Stop an account from signing in and sign it out everywhere; its data stays."""
-    user = services.get_user(username)
-    services.set_active(user, False)
-    db.session.commit()
+    with unit_of_work(db.session):
+        user = services.get_user(username)
+        services.set_active(user, False)
     click.echo(f"{user.username} is deactivated and signed out everywhere.")
 
 
@@ -133,7 +134,7 @@ def deactivate(username: str) -> None:
 @_account_errors
 def activate(username: str) -> None:
     """Let a deactivated account sign in again."""
-    user = services.get_user(username)
-    services.set_active(user, True)
-    db.session.commit()
+    with unit_of_work(db.session):
+        user = services.get_user(username)
+        services.set_active(user, True)
     click.echo(f"{user.username} can sign in again.")

@@ -59,6 +59,11 @@ class DuplicateAccount(InvalidAccountData):
     """The username or email is already used by another account (compared case-insensitively)."""
 
 
+class AccountTakenMeanwhile(DuplicateAccount):
+    """Another sign-up took the username or email between our check and our INSERT; the
+    transaction must be rolled back (the request answers 409, a CLI command fails)."""
+
+
 class InvalidCredentials(AccountError):
     """Unknown login, wrong password or inactive account: deliberately indistinguishable."""
 
@@ -225,11 +230,9 @@ def create_user(
     try:
         db.session.flush()
     except IntegrityError as exc:
-        # Lost a race with a simultaneous sign-up. A failed flush has already ended the
-        # transaction; roll back so the session is usable for the error page. (No SAVEPOINT:
-        # pysqlite would commit on RELEASE.)
-        db.session.rollback()
-        raise DuplicateAccount("username", "That username or email was just taken.") from exc
+        # Lost a race with a simultaneous sign-up. The failed flush has spoiled the
+        # transaction; whoever called us answers with an error, and the edge rolls back.
+        raise AccountTakenMeanwhile("username", "That username or email was just taken.") from exc
     return user
 
 
@@ -285,8 +288,9 @@ def sign_in(login: str, password: str) -> User:
 def update_profile(
     user: User, *, display_name: str, preferred_language: str, show_name_publicly: bool
 ) -> User:
-    user.display_name = _valid_display_name(display_name)
-    user.preferred_language = _valid_language(preferred_language)
+    # Check everything before setting anything: a refused change must leave nothing to commit.
+    name, language = _valid_display_name(display_name), _valid_language(preferred_language)
+    user.display_name, user.preferred_language = name, language
     user.show_name_publicly = show_name_publicly
     db.session.flush()
     return user

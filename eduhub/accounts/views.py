@@ -23,7 +23,7 @@ from eduhub import errors
 from eduhub.accounts import forms, services
 from eduhub.accounts.models import User
 from eduhub.config import absolute_url
-from eduhub.extensions import db, limiter
+from eduhub.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
 
@@ -94,10 +94,13 @@ def signup() -> ResponseReturnValue:
                 display_name=form.display_name.data or "",
                 preferred_language=form.preferred_language.data or "en",
             )
+        except services.AccountTakenMeanwhile as exc:
+            # The failed INSERT spoiled the transaction; a 409 makes the edge roll it back.
+            _add_error(form, exc)
+            return render_template("accounts/signup.html", form=form), 409
         except services.InvalidAccountData as exc:
             _add_error(form, exc)
         else:
-            db.session.commit()
             login_user(user)
             flash(f"Welcome to EduHub, {user.display_name}. Your account is ready.", "success")
             return redirect(url_for("accounts.profile"))
@@ -119,7 +122,6 @@ def login() -> ResponseReturnValue:
         except services.InvalidCredentials as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             login_user(user, remember=bool(form.remember.data))
             flash(f"Welcome back, {user.display_name}. You are signed in.", "success")
             return redirect(next_url or url_for("catalog.home"))
@@ -152,7 +154,6 @@ def profile() -> ResponseReturnValue:
         except services.InvalidAccountData as exc:
             _add_error(form, exc)
         else:
-            db.session.commit()
             flash("Your profile has been saved.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, user=user)
@@ -178,7 +179,6 @@ def change_password() -> ResponseReturnValue:
         except services.InvalidAccountData as exc:
             form.new_password.errors.append(str(exc))
         else:
-            db.session.commit()
             # The session token rotated, which signed out every session including this one;
             # sign this one back in, keeping "remember me" if it was on.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
@@ -218,7 +218,6 @@ def reset_password(token: str) -> ResponseReturnValue:
             except services.InvalidAccountData as exc:
                 form.password.errors.append(str(exc))
             else:
-                db.session.commit()
                 logout_user()
                 flash("Your password has been changed. Sign in with your new password.", "success")
                 return redirect(url_for("accounts.login"))
@@ -264,7 +263,6 @@ def delete_account() -> ResponseReturnValue:
         except services.WrongPassword as exc:
             form.password.errors.append(str(exc))
         else:
-            db.session.commit()
             logout_user()
             return redirect(url_for("accounts.deleted"))
     return render_template("accounts/delete.html", form=form, user=user)
