@@ -32,7 +32,7 @@ def _account_errors(command: Callable[..., None]) -> Callable[..., None]:
 
 
 def _organization(slug: str | None) -> Organization | None:
-    return services.find_organization(slug) if slug else None
+    return services.find_organization(db.session, slug) if slug else None
 
 
 @click.group()
@@ -70,6 +70,7 @@ def create(
     """
     with unit_of_work(db.session):
         user = services.create_user(
+            db.session,
             username=username,
             email=email or f"{services.normalise_username(username)}@users.invalid",
             password=password,
@@ -93,7 +94,7 @@ def list_() -> None:
             user.email,
             user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never",
         )
-        for user in services.list_users()
+        for user in services.list_users(db.session)
     ]
     if not rows:
         click.echo("No users yet. Create one with: eduhub users create USERNAME --role admin")
@@ -112,8 +113,8 @@ def list_() -> None:
 def set_role(username: str, role: str, org_slug: str | None) -> None:
     """Change a user's role (and, with --org, their organization)."""
     with unit_of_work(db.session):
-        user = services.get_user(username)
-        services.assign_role(user, Role(role.lower()), _organization(org_slug))
+        user = services.get_user(db.session, username)
+        services.assign_role(db.session, user, Role(role.lower()), _organization(org_slug))
     org = f" of {user.organization.slug}" if user.organization else ""
     click.echo(f"{user.username} is now {user.role}{org}.")
 
@@ -124,8 +125,8 @@ def set_role(username: str, role: str, org_slug: str | None) -> None:
 def deactivate(username: str) -> None:
     """Stop an account from signing in and sign it out everywhere; its data stays."""
     with unit_of_work(db.session):
-        user = services.get_user(username)
-        services.set_active(user, False)
+        user = services.get_user(db.session, username)
+        services.set_active(db.session, user, False)
     click.echo(f"{user.username} is deactivated and signed out everywhere.")
 
 
@@ -135,6 +136,6 @@ def deactivate(username: str) -> None:
 def activate(username: str) -> None:
     """Let a deactivated account sign in again."""
     with unit_of_work(db.session):
-        user = services.get_user(username)
-        services.set_active(user, True)
+        user = services.get_user(db.session, username)
+        services.set_active(db.session, user, True)
     click.echo(f"{user.username} can sign in again.")

@@ -1,6 +1,7 @@
 """Account use cases: sign up and in, profile, passwords and reset links, roles, export, deletion.
 
-Functions here add and flush; the view or CLI command that calls them commits once.
+Every function that reads or writes takes the session first, explicitly (as progress/ does);
+they add and flush, and the request edge or CLI command that calls them commits once.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eduhub.accounts import mail
 from eduhub.accounts.models import Role, User, new_session_token
 from eduhub.accounts.permissions import ROLES_NEEDING_ORGANIZATION
 from eduhub.catalog.models import Organization
-from eduhub.extensions import db
+from eduhub.catalog.vocabulary import LANGUAGE_NAMES
 from eduhub.orm import utcnow
-from eduhub.templating import LANGUAGE_NAMES
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.-]{3,40}$")
 # Deliberately loose (no email_validator): something@something.tld, no spaces. The reset email
@@ -185,15 +186,16 @@ def _set_password(user: User, password: str) -> None:
 # --------------------------------------------------------------------------- sign up, sign in
 
 
-def find_by_login(login: str) -> User | None:
+def find_by_login(session: Session, login: str) -> User | None:
     """The account whose username or email is ``login``, ignoring case."""
     value = login.strip().lower()
     if not value:
         return None
-    return db.session.scalar(select(User).where(or_(User.username == value, User.email == value)))
+    return session.scalar(select(User).where(or_(User.username == value, User.email == value)))
 
 
 def create_user(
+    session: Session,
     *,
     username: str,
     email: str,
@@ -212,7 +214,7 @@ def create_user(
     check_new_password(password)
     if role in ROLES_NEEDING_ORGANIZATION and organization is None:
         raise RoleNeedsOrganization(role)
-    _refuse_duplicates(username, email)
+    _refuse_duplicates(session, username, email)
 
     user = User(
         username=username,
@@ -226,9 +228,9 @@ def create_user(
         active=True,
         show_name_publicly=False,
     )
-    db.session.add(user)
+    session.add(user)
     try:
-        db.session.flush()
+        session.flush()
     except IntegrityError as exc:
         # Lost a race with a simultaneous sign-up. The failed flush has spoiled the
         # transaction; whoever called us answers with an error, and the edge rolls back.
@@ -236,8 +238,8 @@ def create_user(
     return user
 
 
-def _refuse_duplicates(username: str, email: str) -> None:
-    taken = db.session.execute(
+def _refuse_duplicates(session: Session, username: str, email: str) -> None:
+    taken = session.execute(
         select(User.username, User.email).where(or_(User.username == username, User.email == email))
     ).all()
     for found_username, found_email in taken:
@@ -251,10 +253,17 @@ def _refuse_duplicates(username: str, email: str) -> None:
 
 
 def sign_up(
-    *, username: str, email: str, password: str, display_name: str, preferred_language: str
+    session: Session,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str,
+    preferred_language: str,
 ) -> User:
     """A learner account made through the sign-up form; signing up also signs in."""
     user = create_user(
+        session,
         username=username,
         email=email,
         password=password,
@@ -262,14 +271,14 @@ def sign_up(
         preferred_language=preferred_language,
     )
     user.last_login_at = utcnow()
-    db.session.flush()
+    session.flush()
     return user
 
 
-def sign_in(login: str, password: str) -> User:
+def sign_in(session: Session, login: str, password: str) -> User:
     """Check credentials and record the sign-in. Unknown login, wrong password and inactive
     account all raise the same InvalidCredentials, after the same amount of hashing work."""
-    user = find_by_login(login)
+    user = find_by_login(session, login)
     if user is None:
         check_password_hash(_dummy_hash(), password)
         raise InvalidCredentials
@@ -278,7 +287,7 @@ def sign_in(login: str, password: str) -> User:
     if not user.password_hash.startswith(CURRENT_HASH_PREFIX + "$"):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    db.session.flush()
+    session.flush()
     return user
 
 
@@ -286,22 +295,29 @@ def sign_in(login: str, password: str) -> User:
 
 
 def update_profile(
-    user: User, *, display_name: str, preferred_language: str, show_name_publicly: bool
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    preferred_language: str,
+    show_name_publicly: bool,
 ) -> User:
     # Check everything before setting anything: a refused change must leave nothing to commit.
     name, language = _valid_display_name(display_name), _valid_language(preferred_language)
     user.display_name, user.preferred_language = name, language
     user.show_name_publicly = show_name_publicly
-    db.session.flush()
+    session.flush()
     return user
 
 
-def change_password(user: User, *, current_password: str, new_password: str) -> User:
+def change_password(
+    session: Session, user: User, *, current_password: str, new_password: str
+) -> User:
     """Replace the password after checking the current one; signs out every other session."""
     if not verify_password(user, current_password):
         raise WrongPassword
     _set_password(user, new_password)
-    db.session.flush()
+    session.flush()
     return user
 
 
@@ -323,7 +339,7 @@ def make_reset_token(user: User, secret_key: str | bytes) -> str:
 
 
 def user_for_reset_token(
-    token: str, secret_key: str | bytes, max_age: int = RESET_TOKEN_MAX_AGE
+    session: Session, token: str, secret_key: str | bytes, max_age: int = RESET_TOKEN_MAX_AGE
 ) -> User:
     """The active user a reset token was made for, if it is genuine, fresh and unused."""
     try:
@@ -334,7 +350,7 @@ def user_for_reset_token(
         raise InvalidResetToken(expired=False) from exc
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         raise InvalidResetToken(expired=False)
-    user = db.session.get(User, data["u"])
+    user = session.get(User, data["u"])
     if (
         user is None
         or not user.active
@@ -345,13 +361,13 @@ def user_for_reset_token(
 
 
 def request_password_reset(
-    email: str, *, secret_key: str | bytes, link_for: Callable[[str], str]
+    session: Session, email: str, *, secret_key: str | bytes, link_for: Callable[[str], str]
 ) -> None:
     """Email a reset link when an active account has this address; otherwise do nothing.
 
     The caller answers the same either way, so the form does not reveal who has an account.
     """
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None or not user.active:
         return
     link = link_for(make_reset_token(user, secret_key))
@@ -366,36 +382,40 @@ def request_password_reset(
     mail.send_mail(user.email, "Reset your EduHub password", body)
 
 
-def reset_password(token: str, new_password: str, *, secret_key: str | bytes) -> User:
+def reset_password(
+    session: Session, token: str, new_password: str, *, secret_key: str | bytes
+) -> User:
     """Set a new password through a reset token; signs the account out everywhere."""
-    user = user_for_reset_token(token, secret_key)
+    user = user_for_reset_token(session, token, secret_key)
     _set_password(user, new_password)
-    db.session.flush()
+    session.flush()
     return user
 
 
 # --------------------------------------------------------------------------- administration
 
 
-def find_organization(slug: str) -> Organization:
-    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+def find_organization(session: Session, slug: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
         raise UnknownOrganization(slug)
     return org
 
 
-def get_user(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         raise UnknownUser(username)
     return user
 
 
-def list_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.username)))
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
 
 
-def assign_role(user: User, role: Role, organization: Organization | None = None) -> User:
+def assign_role(
+    session: Session, user: User, role: Role, organization: Organization | None = None
+) -> User:
     """Give ``user`` a role; ``organization`` replaces theirs when given. Contributors and
     reviewers must end up with an organization."""
     if organization is not None:
@@ -403,23 +423,23 @@ def assign_role(user: User, role: Role, organization: Organization | None = None
     if role in ROLES_NEEDING_ORGANIZATION and user.organization is None:
         raise RoleNeedsOrganization(role)
     user.role = role.value
-    db.session.flush()
+    session.flush()
     return user
 
 
-def set_active(user: User, active: bool) -> User:
+def set_active(session: Session, user: User, active: bool) -> User:
     """Deactivating also rotates the session token, so the account is signed out at once."""
     user.active = active
     if not active:
         user.session_token = new_session_token()
-    db.session.flush()
+    session.flush()
     return user
 
 
 # --------------------------------------------------------------------------- export, deletion
 
-Exporter = Callable[[User], Any]
-Deleter = Callable[[User, bool], None]
+Exporter = Callable[[Session, User], Any]
+Deleter = Callable[[Session, User, bool], None]
 
 #: Sections of a data export besides "account", by name, in registration order.
 EXPORTERS: dict[str, Exporter] = {}
@@ -431,7 +451,8 @@ _RESERVED_SECTIONS = frozenset({"format", "exported_at", "account"})
 
 
 def register_exporter(name: str, fn: Exporter) -> None:
-    """Add a section to every user's data export; ``fn(user)`` returns JSON-serialisable data."""
+    """Add a section to every user's data export; ``fn(session, user)`` returns
+    JSON-serialisable data."""
     if name in _RESERVED_SECTIONS:
         raise ValueError(f"{name!r} is a reserved export section")
     if EXPORTERS.get(name, fn) is not fn:
@@ -440,7 +461,7 @@ def register_exporter(name: str, fn: Exporter) -> None:
 
 
 def register_deleter(fn: Deleter) -> None:
-    """Run ``fn(user, anonymise)`` when an account is deleted, before its row goes.
+    """Run ``fn(session, user, anonymise)`` when an account is deleted, before its row goes.
 
     With ``anonymise`` false, delete the user's rows. With it true, keep them but unlink them
     from the person (user id set to NULL, nothing that identifies them left behind)."""
@@ -464,7 +485,7 @@ def profile_data(user: User) -> dict[str, Any]:
     }
 
 
-def export_user_data(user: User) -> dict[str, Any]:
+def export_user_data(session: Session, user: User) -> dict[str, Any]:
     """All of a user's data: the account, then one section per registered exporter."""
     data: dict[str, Any] = {
         "format": "eduhub-user-export/1",
@@ -472,11 +493,13 @@ def export_user_data(user: User) -> dict[str, Any]:
         "account": profile_data(user),
     }
     for name, fn in EXPORTERS.items():
-        data[name] = fn(user)
+        data[name] = fn(session, user)
     return data
 
 
-def delete_account(user: User, *, password: str, confirm_username: str, anonymise: bool) -> None:
+def delete_account(
+    session: Session, user: User, *, password: str, confirm_username: str, anonymise: bool
+) -> None:
     """Delete an account after checking the typed username and password. Registered deleters
     first remove or anonymise what other packages hold about the user, then the row goes."""
     if normalise_username(confirm_username) != user.username:
@@ -484,6 +507,6 @@ def delete_account(user: User, *, password: str, confirm_username: str, anonymis
     if not verify_password(user, password):
         raise WrongPassword
     for fn in DELETERS.values():
-        fn(user, anonymise)
-    db.session.delete(user)
-    db.session.flush()
+        fn(session, user, anonymise)
+    session.delete(user)
+    session.flush()

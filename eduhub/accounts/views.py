@@ -23,7 +23,7 @@ from eduhub import errors
 from eduhub.accounts import forms, services
 from eduhub.accounts.models import User
 from eduhub.config import absolute_url
-from eduhub.extensions import limiter
+from eduhub.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
 
@@ -88,6 +88,7 @@ def signup() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = services.sign_up(
+                db.session,
                 username=form.username.data or "",
                 email=form.email.data or "",
                 password=form.password.data or "",
@@ -118,7 +119,7 @@ def login() -> ResponseReturnValue:
     form = forms.LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.sign_in(form.username.data or "", form.password.data or "")
+            user = services.sign_in(db.session, form.username.data or "", form.password.data or "")
         except services.InvalidCredentials as exc:
             form.form_errors.append(str(exc))
         else:
@@ -146,6 +147,7 @@ def profile() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.update_profile(
+                db.session,
                 user,
                 display_name=form.display_name.data or "",
                 preferred_language=form.preferred_language.data or "en",
@@ -170,6 +172,7 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.change_password(
+                db.session,
                 user,
                 current_password=form.current_password.data or "",
                 new_password=form.new_password.data or "",
@@ -200,7 +203,10 @@ def reset_request() -> ResponseReturnValue:
     form = forms.ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(
-            form.email.data or "", secret_key=current_app.config["SECRET_KEY"], link_for=_reset_link
+            db.session,
+            form.email.data or "",
+            secret_key=current_app.config["SECRET_KEY"],
+            link_for=_reset_link,
         )
         # The same page whether or not the address has an account.
         return render_template("accounts/reset_sent.html", email=form.email.data)
@@ -214,7 +220,9 @@ def reset_password(token: str) -> ResponseReturnValue:
     try:
         if form.validate_on_submit():
             try:
-                services.reset_password(token, form.password.data or "", secret_key=secret_key)
+                services.reset_password(
+                    db.session, token, form.password.data or "", secret_key=secret_key
+                )
             except services.InvalidAccountData as exc:
                 form.password.errors.append(str(exc))
             else:
@@ -222,7 +230,7 @@ def reset_password(token: str) -> ResponseReturnValue:
                 flash("Your password has been changed. Sign in with your new password.", "success")
                 return redirect(url_for("accounts.login"))
         else:
-            services.user_for_reset_token(token, secret_key)
+            services.user_for_reset_token(db.session, token, secret_key)
     except services.InvalidResetToken as exc:
         return render_template("accounts/reset_invalid.html", message=str(exc)), 400
     return render_template("accounts/reset_password.html", form=form, token=token)
@@ -235,7 +243,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 @login_required
 def export() -> ResponseReturnValue:
     user = _me()
-    body = json.dumps(services.export_user_data(user), indent=2, ensure_ascii=False)
+    body = json.dumps(services.export_user_data(db.session, user), indent=2, ensure_ascii=False)
     response = Response(body + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="eduhub-{user.username}.json"'
     response.headers["Cache-Control"] = "no-store"
@@ -253,6 +261,7 @@ def delete_account() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.delete_account(
+                db.session,
                 user,
                 password=form.password.data or "",
                 confirm_username=form.confirm_username.data or "",

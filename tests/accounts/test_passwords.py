@@ -204,8 +204,8 @@ def test_reset_token_expires_after_an_hour(
     response = post_form(client, f"/reset-password/{token}", {"password": NEW, "confirm": NEW})
     assert response.status_code == 400
     db.session.rollback()
-    assert services.find_by_login("ada").password_hash.startswith("scrypt:")
-    assert not check_password_hash(services.find_by_login("ada").password_hash, NEW)
+    assert services.find_by_login(db.session, "ada").password_hash.startswith("scrypt:")
+    assert not check_password_hash(services.find_by_login(db.session, "ada").password_hash, NEW)
 
 
 @pytest.mark.parametrize("token", ["garbage", "eyJ1IjoxfQ.forged.signature"])
@@ -220,10 +220,10 @@ def test_reset_token_for_another_secret_key_is_refused(db, app: Flask) -> None:
     user = make_user(db)
     token = services.make_reset_token(user, "another-secret-key-entirely")
     with pytest.raises(services.InvalidResetToken):
-        services.user_for_reset_token(token, app.secret_key)
+        services.user_for_reset_token(db.session, token, app.secret_key)
     assert (
         services.user_for_reset_token(
-            services.make_reset_token(user, app.secret_key), app.secret_key
+            db.session, services.make_reset_token(user, app.secret_key), app.secret_key
         )
         == user
     )

@@ -36,7 +36,11 @@ def test_a_refused_profile_change_changes_nothing(db) -> None:
     user = make_user(db, display_name="Ada")
     with pytest.raises(services.InvalidAccountData):
         services.update_profile(
-            user, display_name="Someone Else", preferred_language="xx", show_name_publicly=True
+            db.session,
+            user,
+            display_name="Someone Else",
+            preferred_language="xx",
+            show_name_publicly=True,
         )
     assert (user.display_name, user.show_name_publicly) == ("Ada", False)
     assert not db.session.dirty
