@@ -29,6 +29,8 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_PASSWORD": str,
     "MAIL_USE_TLS": bool,
     "MAIL_FROM": str,
+    "MAIL_DELIVERY": str,
+    "MAIL_MAX_ATTEMPTS": int,
     "BASE_URL": str,
     "ENV": str,
 }
@@ -59,6 +61,10 @@ def _defaults() -> dict[str, Any]:
         "MAIL_PASSWORD": None,
         "MAIL_USE_TLS": True,
         "MAIL_FROM": "EduHub <no-reply@localhost>",
+        # Mail leaves through an outbox after the commit: "background" (a thread in each app
+        # process) or "command" (only `eduhub mail send-pending`, from cron). See mail.py.
+        "MAIL_DELIVERY": "background",
+        "MAIL_MAX_ATTEMPTS": 5,
         # Absolute links built outside a request (emails): required in production, where it
         # cannot be guessed; DEVELOPMENT_BASE_URL otherwise. `make run` sets it from HOST, PORT.
         "BASE_URL": None,
@@ -133,7 +139,9 @@ def _validate(settings: dict[str, Any]) -> None:
             f"EDUHUB_DATABASE_URL: {url.get_backend_name()!r} is not supported "
             "(use sqlite:/// or postgresql+psycopg://)"
         )
-    for name in ("PER_PAGE", "MAX_MEDIA_BYTES"):
+    if settings["MAIL_DELIVERY"] not in {"background", "command"}:
+        raise ConfigError("EDUHUB_MAIL_DELIVERY must be background or command")
+    for name in ("PER_PAGE", "MAX_MEDIA_BYTES", "MAIL_MAX_ATTEMPTS"):
         if not isinstance(settings[name], int) or settings[name] < 1:
             raise ConfigError(f"EDUHUB_{name} must be a positive integer")
     if settings["PER_PAGE"] > 100:

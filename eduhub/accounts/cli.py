@@ -1,4 +1,5 @@
-"""``eduhub users …``: create accounts, list them, change roles, deactivate."""
+"""``eduhub users …``: create accounts, list them, change roles, deactivate; and
+``eduhub mail send-pending``, which drains the outbox of account mail."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import click
 
+from eduhub.accounts import mail as outbox
 from eduhub.accounts import services
 from eduhub.accounts.models import Role
 from eduhub.catalog.models import Organization
@@ -139,3 +141,25 @@ def activate(username: str) -> None:
         user = services.get_user(db.session, username)
         services.set_active(db.session, user, True)
     click.echo(f"{user.username} can sign in again.")
+
+
+@click.group()
+def mail() -> None:
+    """Send the mail waiting in the outbox (password resets)."""
+
+
+@mail.command("send-pending")
+def send_pending() -> None:
+    """Send every message that is due, retrying failed ones with backoff.
+
+    Safe to run from cron on every node while the app runs: each message is claimed by one
+    sender only. Exits 1 when a message was given up on (after EDUHUB_MAIL_MAX_ATTEMPTS tries).
+    """
+    from flask import current_app
+
+    result = outbox.send_pending(db.session, current_app.config)
+    click.echo(
+        f"Sent {result.sent}, {result.retrying} to retry later, {result.failed} given up on."
+    )
+    if result.failed:
+        raise SystemExit(1)

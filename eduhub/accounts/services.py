@@ -44,6 +44,7 @@ CURRENT_HASH_PREFIX = "scrypt:32768:8:1"
 
 RESET_LINK_SALT = "eduhub.accounts.password-reset"
 RESET_TOKEN_MAX_AGE = 3600  # seconds
+RESET_SUBJECT = "Reset your EduHub password"
 
 
 class AccountError(Exception):
@@ -334,7 +335,10 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
 
 
-def make_reset_token(user: User, secret_key: str | bytes) -> str:
+def make_reset_token(user: User | None, secret_key: str | bytes) -> str:
+    """A signed, dated token for ``user``; for None, one that opens no account (same cost)."""
+    if user is None:
+        return _reset_serializer(secret_key).dumps({"u": 0, "p": "0" * 32})
     return _reset_serializer(secret_key).dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
@@ -363,23 +367,38 @@ def user_for_reset_token(
 def request_password_reset(
     session: Session, email: str, *, secret_key: str | bytes, link_for: Callable[[str], str]
 ) -> None:
-    """Email a reset link when an active account has this address; otherwise do nothing.
+    """Queue a reset link for the active account with this address, if there is one.
 
-    The caller answers the same either way, so the form does not reveal who has an account.
+    Whether or not there is, the same work is done — one SELECT, a token, a message and one
+    outbox row (void for an unknown address, and never sent) — so neither the answer nor the
+    time it takes reveals who has an account. The mail leaves after the commit, off the request.
     """
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.active:
-        return
-    link = link_for(make_reset_token(user, secret_key))
-    body = (
-        f"Hello {user.display_name},\n\n"
+    known = user is not None and user.active
+    token = make_reset_token(user if known else None, secret_key)
+    body = _reset_body(
+        user.display_name if user and known else "",
+        user.username if user and known else "",
+        link_for(token),
+    )
+    mail.queue(
+        session,
+        user.email if user and known else "",
+        RESET_SUBJECT,
+        body,
+        send=known,
+    )
+
+
+def _reset_body(display_name: str, username: str, link: str) -> str:
+    return (
+        f"Hello {display_name},\n\n"
         "Someone (we hope you) asked to reset the password of your EduHub account "
-        f"'{user.username}'. To choose a new password, open this link within one hour:\n\n"
+        f"'{username}'. To choose a new password, open this link within one hour:\n\n"
         f"{link}\n\n"
         "The link works once. If you did not ask for this, ignore this message: your password "
         "stays as it is.\n\n— EduHub\n"
     )
-    mail.send_mail(user.email, "Reset your EduHub password", body)
 
 
 def reset_password(
