@@ -40,6 +40,8 @@ def test_environment_overrides_defaults_and_test_config_overrides_environment(
         ({"EDUHUB_SECRET_KEY": "short"}, "at least 16 characters"),
         ({"EDUHUB_LOG_LEVEL": "loud"}, "EDUHUB_LOG_LEVEL must be"),
         ({"EDUHUB_ENV": "staging"}, "EDUHUB_ENV must be development or production"),
+        ({"EDUHUB_MAIL_DELIVERY": "smtp"}, "EDUHUB_MAIL_DELIVERY must be background or command"),
+        ({"EDUHUB_MAIL_MAX_ATTEMPTS": "0"}, "EDUHUB_MAIL_MAX_ATTEMPTS must be a positive integer"),
         ({"EDUHUB_BASE_URL": "learn.example.org"}, "must be an http"),
         ({"EDUHUB_BASE_URL": "ftp://learn.example.org"}, "must be an http"),
         ({"EDUHUB_BASE_URL": "https://x.example/?a=1"}, "must be an http"),
