@@ -7,6 +7,10 @@ from flask.cli import FlaskGroup
 
 def main() -> None:
     from eduhub import create_app
+    from eduhub.config import ConfigError
 
     cli = FlaskGroup(create_app=create_app, help="Run and administer EduHub.")
-    cli.main(prog_name="eduhub")
+    try:
+        cli.main(prog_name="eduhub")
+    except ConfigError as exc:  # a bad setting is one line, not a traceback
+        raise SystemExit(f"eduhub: {exc}") from None

@@ -137,6 +137,23 @@ def test_gunicorn_without_a_base_url_stops_with_one_clear_line(tmp_path: Path) -
     assert "Traceback" not in result.stderr
 
 
+def test_cli_in_production_without_a_base_url_stops_with_one_clear_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from eduhub.cli import main; main()", "users", "list"],
+        cwd=config.PROJECT_ROOT,
+        env={**_clean_environ(tmp_path), "EDUHUB_ENV": "production"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "eduhub: EDUHUB_BASE_URL is not set: in production the links in emails need the public "
+        "address, e.g. EDUHUB_BASE_URL=https://learn.example.org"
+    ]
+
+
 def test_make_run_sets_the_base_url_from_host_and_port_unless_given(tmp_path: Path) -> None:
     def dry_run(*args: str, **environ: str) -> str:
         result = subprocess.run(
