@@ -281,7 +281,7 @@ class MailWorker:
             next_due: datetime | None
             try:
                 with self.app.app_context():
-                    next_due = send_pending(db.session, self.app.config).next_due
+                    next_due = send_pending(db.session(), self.app.config).next_due
             except Exception:
                 log.exception("the outbox could not be drained; trying again later")
                 next_due = utcnow() + RETRY_FIRST
