@@ -7,6 +7,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+# Links in emails point at the server `make run` starts, unless EDUHUB_BASE_URL is set.
+EDUHUB_BASE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: run test install lint format import serve clean
 
@@ -23,7 +25,7 @@ run: install
 	$(BIN)/eduhub db upgrade
 	$(BIN)/eduhub content import $(CONTENT)
 	$(BIN)/eduhub search reindex --if-needed
-	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
+	EDUHUB_BASE_URL="$(EDUHUB_BASE_URL)" $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
 		--access-logfile - wsgi:app
 
 tests/browser/node_modules: tests/browser/package-lock.json

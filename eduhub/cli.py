@@ -30,10 +30,12 @@ class EduHubGroup(FlaskGroup):
     """Flask's group, with every unexpected failure reported as one line and exit status 1."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from eduhub.config import ConfigError
+
         try:
             return super().invoke(ctx)
-        except (*_CLICK_HANDLED, SystemExit, KeyboardInterrupt):
-            raise
+        except (*_CLICK_HANDLED, SystemExit, KeyboardInterrupt, ConfigError):
+            raise  # ConfigError: main() prints the setting's own message
         except Exception as exc:
             log.debug("command %s failed", ctx.invoked_subcommand, exc_info=True)
             raise click.ClickException(
@@ -48,9 +50,14 @@ def make_cli() -> EduHubGroup:
 
 
 def main() -> None:
+    from eduhub.config import ConfigError
+
     # Logging set up before the app loads, so a failure to load is logged at the asked level too.
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     level = os.environ.get("EDUHUB_LOG_LEVEL", "").upper()
     if level in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         logging.getLogger("eduhub").setLevel(level)
-    make_cli().main(prog_name="eduhub")
+    try:
+        make_cli().main(prog_name="eduhub")
+    except ConfigError as exc:  # a bad setting is one line, not a traceback
+        raise SystemExit(f"eduhub: {exc}") from None

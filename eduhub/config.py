@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -28,8 +29,14 @@ ENV_SETTINGS: dict[str, type] = {
     "MAIL_PASSWORD": str,
     "MAIL_USE_TLS": bool,
     "MAIL_FROM": str,
+    "MAIL_DELIVERY": str,
+    "MAIL_MAX_ATTEMPTS": int,
     "BASE_URL": str,
+    "ENV": str,
 }
+
+#: Where the app runs when nothing says otherwise (``flask run``, ``eduhub …`` commands).
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
 
 
 class ConfigError(RuntimeError):
@@ -54,8 +61,15 @@ def _defaults() -> dict[str, Any]:
         "MAIL_PASSWORD": None,
         "MAIL_USE_TLS": True,
         "MAIL_FROM": "EduHub <no-reply@localhost>",
-        # Absolute links in emails; requests use their own host.
-        "BASE_URL": "http://127.0.0.1:8000",
+        # Mail leaves through an outbox after the commit: "background" (a thread in each app
+        # process) or "command" (only `eduhub mail send-pending`, from cron). See mail.py.
+        "MAIL_DELIVERY": "background",
+        "MAIL_MAX_ATTEMPTS": 5,
+        # Absolute links built outside a request (emails): required in production, where it
+        # cannot be guessed; DEVELOPMENT_BASE_URL otherwise. `make run` sets it from HOST, PORT.
+        "BASE_URL": None,
+        # "production" (wsgi.py, the gunicorn entry point, defaults to it) or "development".
+        "ENV": "development",
         "TESTING": False,
     }
 
@@ -97,6 +111,7 @@ def load(
     settings["CONTENT_DIR"] = str(Path(settings["CONTENT_DIR"]).expanduser())
     settings["MEDIA_DIR"] = str(instance / "media")
     _validate(settings)
+    settings["BASE_URL"] = _base_url(settings)
 
     settings["SQLALCHEMY_DATABASE_URI"] = settings["DATABASE_URL"]
     settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
@@ -124,15 +139,58 @@ def _validate(settings: dict[str, Any]) -> None:
             f"EDUHUB_DATABASE_URL: {url.get_backend_name()!r} is not supported "
             "(use sqlite:/// or postgresql+psycopg://)"
         )
-    for name in ("PER_PAGE", "MAX_MEDIA_BYTES"):
+    if settings["MAIL_DELIVERY"] not in {"background", "command"}:
+        raise ConfigError("EDUHUB_MAIL_DELIVERY must be background or command")
+    for name in ("PER_PAGE", "MAX_MEDIA_BYTES", "MAIL_MAX_ATTEMPTS"):
         if not isinstance(settings[name], int) or settings[name] < 1:
             raise ConfigError(f"EDUHUB_{name} must be a positive integer")
     if settings["PER_PAGE"] > 100:
         raise ConfigError("EDUHUB_PER_PAGE must be at most 100")
     if str(settings["LOG_LEVEL"]).upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError("EDUHUB_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    if settings["ENV"] not in {"development", "production"}:
+        raise ConfigError("EDUHUB_ENV must be development or production")
     if settings["SECRET_KEY"] is not None and len(settings["SECRET_KEY"]) < 16:
         raise ConfigError("EDUHUB_SECRET_KEY must be at least 16 characters")
+
+
+def is_production(settings: dict[str, Any]) -> bool:
+    """Production is declared (EDUHUB_ENV=production, the default of wsgi.py), never guessed;
+    testing and debug runs are never production."""
+    return (
+        settings.get("ENV") == "production"
+        and not settings.get("TESTING")
+        and not settings.get("DEBUG")
+    )
+
+
+def _base_url(settings: dict[str, Any]) -> str:
+    raw = settings.get("BASE_URL")
+    if not raw:
+        if is_production(settings):
+            raise ConfigError(
+                "EDUHUB_BASE_URL is not set: in production the links in emails need the public "
+                "address, e.g. EDUHUB_BASE_URL=https://learn.example.org"
+            )
+        return DEVELOPMENT_BASE_URL
+    parts = urlsplit(str(raw))
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"EDUHUB_BASE_URL={raw!r} must be an http(s) address such as "
+            "https://learn.example.org or https://example.org/learn (no query)"
+        )
+    return str(raw).rstrip("/")
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """An absolute link to ``endpoint`` on BASE_URL, for emails and anything built outside a
+    request. Never from the request's Host header: a client chooses that one. BASE_URL may
+    carry a path prefix (``https://example.org/learn``); the route is appended to it."""
+    from flask import current_app
+
+    adapter = current_app.url_map.bind("localhost", script_name="/")
+    path = adapter.build(endpoint, values)
+    return str(current_app.config["BASE_URL"]) + path
 
 
 def prepare_instance(app: Any) -> None:

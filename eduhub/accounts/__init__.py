@@ -8,7 +8,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the account pages and the ``users`` CLI group; configure Flask-Login."""
+    """Register the account pages and the ``users`` and ``mail`` CLI groups; configure
+    Flask-Login."""
     from flask_wtf.csrf import CSRFError
 
     from eduhub.accounts import cli, views
@@ -16,6 +17,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.users)
+    app.cli.add_command(cli.mail)
     app.register_error_handler(CSRFError, views.csrf_error)
 
     login_manager.login_view = "accounts.login"

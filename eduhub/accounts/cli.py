@@ -1,4 +1,5 @@
-"""``eduhub users …``: create accounts, list them, change roles, deactivate."""
+"""``eduhub users …``: create accounts, list them, change roles, deactivate; and
+``eduhub mail send-pending``, which drains the outbox of account mail."""
 
 from __future__ import annotations
 
@@ -8,30 +9,32 @@ from typing import Any
 
 import click
 
+from eduhub.accounts import mail as outbox
 from eduhub.accounts import services
 from eduhub.accounts.models import Role
 from eduhub.catalog.models import Organization
 from eduhub.extensions import db
+from eduhub.transactions import unit_of_work
 
 ROLE = click.Choice([role.value for role in Role], case_sensitive=False)
 
 
 def _account_errors(command: Callable[..., None]) -> Callable[..., None]:
-    """Turn refused use cases into a clean error message and a non-zero exit."""
+    """Turn refused use cases into a clean error message and a non-zero exit (the command's
+    unit_of_work has already rolled back)."""
 
     @wraps(command)
     def wrapped(*args: Any, **kwargs: Any) -> None:
         try:
             command(*args, **kwargs)
         except services.AccountError as exc:
-            db.session.rollback()
             raise click.ClickException(str(exc)) from exc
 
     return wrapped
 
 
 def _organization(slug: str | None) -> Organization | None:
-    return services.find_organization(slug) if slug else None
+    return services.find_organization(db.session, slug) if slug else None
 
 
 @click.group()
@@ -67,15 +70,16 @@ def create(
 
     Example: eduhub users create ada --role contributor --org riverbend
     """
-    user = services.create_user(
-        username=username,
-        email=email or f"{services.normalise_username(username)}@users.invalid",
-        password=password,
-        display_name=display_name,
-        role=Role(role.lower()),
-        organization=_organization(org_slug),
-    )
-    db.session.commit()
+    with unit_of_work(db.session):
+        user = services.create_user(
+            db.session,
+            username=username,
+            email=email or f"{services.normalise_username(username)}@users.invalid",
+            password=password,
+            display_name=display_name,
+            role=Role(role.lower()),
+            organization=_organization(org_slug),
+        )
     org = f" of {user.organization.slug}" if user.organization else ""
     click.echo(f"Created {user.username} ({user.role}{org}), email {user.email}.")
 
@@ -92,7 +96,7 @@ def list_() -> None:
             user.email,
             user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never",
         )
-        for user in services.list_users()
+        for user in services.list_users(db.session)
     ]
     if not rows:
         click.echo("No users yet. Create one with: eduhub users create USERNAME --role admin")
@@ -110,9 +114,9 @@ def list_() -> None:
 @_account_errors
 def set_role(username: str, role: str, org_slug: str | None) -> None:
     """Change a user's role (and, with --org, their organization)."""
-    user = services.get_user(username)
-    services.assign_role(user, Role(role.lower()), _organization(org_slug))
-    db.session.commit()
+    with unit_of_work(db.session):
+        user = services.get_user(db.session, username)
+        services.assign_role(db.session, user, Role(role.lower()), _organization(org_slug))
     org = f" of {user.organization.slug}" if user.organization else ""
     click.echo(f"{user.username} is now {user.role}{org}.")
 
@@ -122,9 +126,9 @@ def set_role(username: str, role: str, org_slug: str | None) -> None:
 @_account_errors
 def deactivate(username: str) -> None:
     """Stop an account from signing in and sign it out everywhere; its data stays."""
-    user = services.get_user(username)
-    services.set_active(user, False)
-    db.session.commit()
+    with unit_of_work(db.session):
+        user = services.get_user(db.session, username)
+        services.set_active(db.session, user, False)
     click.echo(f"{user.username} is deactivated and signed out everywhere.")
 
 
@@ -133,7 +137,29 @@ def deactivate(username: str) -> None:
 @_account_errors
 def activate(username: str) -> None:
     """Let a deactivated account sign in again."""
-    user = services.get_user(username)
-    services.set_active(user, True)
-    db.session.commit()
+    with unit_of_work(db.session):
+        user = services.get_user(db.session, username)
+        services.set_active(db.session, user, True)
     click.echo(f"{user.username} can sign in again.")
+
+
+@click.group()
+def mail() -> None:
+    """Send the mail waiting in the outbox (password resets)."""
+
+
+@mail.command("send-pending")
+def send_pending() -> None:
+    """Send every message that is due, retrying failed ones with backoff.
+
+    Safe to run from cron on every node while the app runs: each message is claimed by one
+    sender only. Exits 1 when a message was given up on (after EDUHUB_MAIL_MAX_ATTEMPTS tries).
+    """
+    from flask import current_app
+
+    result = outbox.send_pending(db.session, current_app.config)
+    click.echo(
+        f"Sent {result.sent}, {result.retrying} to retry later, {result.failed} given up on."
+    )
+    if result.failed:
+        raise SystemExit(1)

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import EqualTo, InputRequired, Length, Regexp
 
 from eduhub.accounts import services
-from eduhub.templating import LANGUAGE_NAMES
+from eduhub.catalog.vocabulary import LANGUAGE_NAMES
 
 # Each language named in itself, and marked so, for screen readers.
 LANGUAGE_CHOICES = [

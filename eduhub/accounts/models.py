@@ -1,4 +1,5 @@
-"""User accounts. A user's role decides what they may do; see permissions.py."""
+"""User accounts (a user's role decides what they may do; see permissions.py) and the outbox of
+mail waiting to be sent to them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from eduhub.catalog.models import Organization
@@ -70,3 +71,37 @@ def load_user(session_token: str) -> User | None:
     return db.session.scalar(
         select(User).where(User.session_token == session_token, User.active.is_(True))
     )
+
+
+class MailStatus(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    SENDING = "sending"  # claimed by one sender; reclaimed if that sender died (see mail.py)
+    SENT = "sent"
+    FAILED = "failed"  # gave up after MAIL_MAX_ATTEMPTS
+    #: Written by a reset request for an address without an account, so that every request
+    #: does the same work; holds nothing and is never sent, only deleted.
+    VOID = "void"
+
+
+class OutboxMessage(db.Model):
+    """An email, written in the transaction that decided to send it and sent after its commit
+    by mail.py, off the request path; retried with backoff, claimed by exactly one sender."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    #: Erased once sent: a reset message holds a live link.
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=MailStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<OutboxMessage {self.id} {self.status}>"

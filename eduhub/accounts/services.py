@@ -1,6 +1,7 @@
 """Account use cases: sign up and in, profile, passwords and reset links, roles, export, deletion.
 
-Functions here add and flush; the view or CLI command that calls them commits once.
+Every function that reads or writes takes the session first, explicitly (as progress/ does);
+they add and flush, and the request edge or CLI command that calls them commits once.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from typing import Any
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eduhub.accounts import mail
 from eduhub.accounts.models import Role, User, new_session_token
 from eduhub.accounts.permissions import ROLES_NEEDING_ORGANIZATION
 from eduhub.catalog.models import Organization
-from eduhub.extensions import db
+from eduhub.catalog.vocabulary import LANGUAGE_NAMES
 from eduhub.orm import utcnow
-from eduhub.templating import LANGUAGE_NAMES
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.-]{3,40}$")
 # Deliberately loose (no email_validator): something@something.tld, no spaces. The reset email
@@ -43,6 +44,7 @@ CURRENT_HASH_PREFIX = "scrypt:32768:8:1"
 
 RESET_LINK_SALT = "eduhub.accounts.password-reset"
 RESET_TOKEN_MAX_AGE = 3600  # seconds
+RESET_SUBJECT = "Reset your EduHub password"
 
 
 class AccountError(Exception):
@@ -57,6 +59,11 @@ class InvalidAccountData(AccountError):
 
 class DuplicateAccount(InvalidAccountData):
     """The username or email is already used by another account (compared case-insensitively)."""
+
+
+class AccountTakenMeanwhile(DuplicateAccount):
+    """Another sign-up took the username or email between our check and our INSERT; the
+    transaction must be rolled back (the request answers 409, a CLI command fails)."""
 
 
 class InvalidCredentials(AccountError):
@@ -180,15 +187,16 @@ def _set_password(user: User, password: str) -> None:
 # --------------------------------------------------------------------------- sign up, sign in
 
 
-def find_by_login(login: str) -> User | None:
+def find_by_login(session: Session, login: str) -> User | None:
     """The account whose username or email is ``login``, ignoring case."""
     value = login.strip().lower()
     if not value:
         return None
-    return db.session.scalar(select(User).where(or_(User.username == value, User.email == value)))
+    return session.scalar(select(User).where(or_(User.username == value, User.email == value)))
 
 
 def create_user(
+    session: Session,
     *,
     username: str,
     email: str,
@@ -207,7 +215,7 @@ def create_user(
     check_new_password(password)
     if role in ROLES_NEEDING_ORGANIZATION and organization is None:
         raise RoleNeedsOrganization(role)
-    _refuse_duplicates(username, email)
+    _refuse_duplicates(session, username, email)
 
     user = User(
         username=username,
@@ -221,20 +229,18 @@ def create_user(
         active=True,
         show_name_publicly=False,
     )
-    db.session.add(user)
+    session.add(user)
     try:
-        db.session.flush()
+        session.flush()
     except IntegrityError as exc:
-        # Lost a race with a simultaneous sign-up. A failed flush has already ended the
-        # transaction; roll back so the session is usable for the error page. (No SAVEPOINT:
-        # pysqlite would commit on RELEASE.)
-        db.session.rollback()
-        raise DuplicateAccount("username", "That username or email was just taken.") from exc
+        # Lost a race with a simultaneous sign-up. The failed flush has spoiled the
+        # transaction; whoever called us answers with an error, and the edge rolls back.
+        raise AccountTakenMeanwhile("username", "That username or email was just taken.") from exc
     return user
 
 
-def _refuse_duplicates(username: str, email: str) -> None:
-    taken = db.session.execute(
+def _refuse_duplicates(session: Session, username: str, email: str) -> None:
+    taken = session.execute(
         select(User.username, User.email).where(or_(User.username == username, User.email == email))
     ).all()
     for found_username, found_email in taken:
@@ -248,10 +254,17 @@ def _refuse_duplicates(username: str, email: str) -> None:
 
 
 def sign_up(
-    *, username: str, email: str, password: str, display_name: str, preferred_language: str
+    session: Session,
+    *,
+    username: str,
+    email: str,
+    password: str,
+    display_name: str,
+    preferred_language: str,
 ) -> User:
     """A learner account made through the sign-up form; signing up also signs in."""
     user = create_user(
+        session,
         username=username,
         email=email,
         password=password,
@@ -259,14 +272,14 @@ def sign_up(
         preferred_language=preferred_language,
     )
     user.last_login_at = utcnow()
-    db.session.flush()
+    session.flush()
     return user
 
 
-def sign_in(login: str, password: str) -> User:
+def sign_in(session: Session, login: str, password: str) -> User:
     """Check credentials and record the sign-in. Unknown login, wrong password and inactive
     account all raise the same InvalidCredentials, after the same amount of hashing work."""
-    user = find_by_login(login)
+    user = find_by_login(session, login)
     if user is None:
         check_password_hash(_dummy_hash(), password)
         raise InvalidCredentials
@@ -275,7 +288,7 @@ def sign_in(login: str, password: str) -> User:
     if not user.password_hash.startswith(CURRENT_HASH_PREFIX + "$"):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
-    db.session.flush()
+    session.flush()
     return user
 
 
@@ -283,21 +296,29 @@ def sign_in(login: str, password: str) -> User:
 
 
 def update_profile(
-    user: User, *, display_name: str, preferred_language: str, show_name_publicly: bool
+    session: Session,
+    user: User,
+    *,
+    display_name: str,
+    preferred_language: str,
+    show_name_publicly: bool,
 ) -> User:
-    user.display_name = _valid_display_name(display_name)
-    user.preferred_language = _valid_language(preferred_language)
+    # Check everything before setting anything: a refused change must leave nothing to commit.
+    name, language = _valid_display_name(display_name), _valid_language(preferred_language)
+    user.display_name, user.preferred_language = name, language
     user.show_name_publicly = show_name_publicly
-    db.session.flush()
+    session.flush()
     return user
 
 
-def change_password(user: User, *, current_password: str, new_password: str) -> User:
+def change_password(
+    session: Session, user: User, *, current_password: str, new_password: str
+) -> User:
     """Replace the password after checking the current one; signs out every other session."""
     if not verify_password(user, current_password):
         raise WrongPassword
     _set_password(user, new_password)
-    db.session.flush()
+    session.flush()
     return user
 
 
@@ -314,12 +335,15 @@ def _password_fingerprint(user: User) -> str:
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:32]
 
 
-def make_reset_token(user: User, secret_key: str | bytes) -> str:
+def make_reset_token(user: User | None, secret_key: str | bytes) -> str:
+    """A signed, dated token for ``user``; for None, one that opens no account (same cost)."""
+    if user is None:
+        return _reset_serializer(secret_key).dumps({"u": 0, "p": "0" * 32})
     return _reset_serializer(secret_key).dumps({"u": user.id, "p": _password_fingerprint(user)})
 
 
 def user_for_reset_token(
-    token: str, secret_key: str | bytes, max_age: int = RESET_TOKEN_MAX_AGE
+    session: Session, token: str, secret_key: str | bytes, max_age: int = RESET_TOKEN_MAX_AGE
 ) -> User:
     """The active user a reset token was made for, if it is genuine, fresh and unused."""
     try:
@@ -330,7 +354,7 @@ def user_for_reset_token(
         raise InvalidResetToken(expired=False) from exc
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         raise InvalidResetToken(expired=False)
-    user = db.session.get(User, data["u"])
+    user = session.get(User, data["u"])
     if (
         user is None
         or not user.active
@@ -341,57 +365,76 @@ def user_for_reset_token(
 
 
 def request_password_reset(
-    email: str, *, secret_key: str | bytes, link_for: Callable[[str], str]
+    session: Session, email: str, *, secret_key: str | bytes, link_for: Callable[[str], str]
 ) -> None:
-    """Email a reset link when an active account has this address; otherwise do nothing.
+    """Queue a reset link for the active account with this address, if there is one.
 
-    The caller answers the same either way, so the form does not reveal who has an account.
+    Whether or not there is, the same work is done — one SELECT, a token, a message and one
+    outbox row (void for an unknown address, and never sent) — so neither the answer nor the
+    time it takes reveals who has an account. The mail leaves after the commit, off the request.
     """
-    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None or not user.active:
-        return
-    link = link_for(make_reset_token(user, secret_key))
-    body = (
-        f"Hello {user.display_name},\n\n"
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    known = user is not None and user.active
+    token = make_reset_token(user if known else None, secret_key)
+    body = _reset_body(
+        user.display_name if user and known else "",
+        user.username if user and known else "",
+        link_for(token),
+    )
+    mail.queue(
+        session,
+        user.email if user and known else "",
+        RESET_SUBJECT,
+        body,
+        send=known,
+    )
+
+
+def _reset_body(display_name: str, username: str, link: str) -> str:
+    return (
+        f"Hello {display_name},\n\n"
         "Someone (we hope you) asked to reset the password of your EduHub account "
-        f"'{user.username}'. To choose a new password, open this link within one hour:\n\n"
+        f"'{username}'. To choose a new password, open this link within one hour:\n\n"
         f"{link}\n\n"
         "The link works once. If you did not ask for this, ignore this message: your password "
         "stays as it is.\n\n— EduHub\n"
     )
-    mail.send_mail(user.email, "Reset your EduHub password", body)
 
 
-def reset_password(token: str, new_password: str, *, secret_key: str | bytes) -> User:
+def reset_password(
+    session: Session, token: str, new_password: str, *, secret_key: str | bytes
+) -> User:
     """Set a new password through a reset token; signs the account out everywhere."""
-    user = user_for_reset_token(token, secret_key)
+    user = user_for_reset_token(session, token, secret_key)
     _set_password(user, new_password)
-    db.session.flush()
+    session.flush()
     return user
 
 
 # --------------------------------------------------------------------------- administration
 
 
-def find_organization(slug: str) -> Organization:
-    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+def find_organization(session: Session, slug: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
         raise UnknownOrganization(slug)
     return org
 
 
-def get_user(username: str) -> User:
-    user = db.session.scalar(select(User).where(User.username == normalise_username(username)))
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == normalise_username(username)))
     if user is None:
         raise UnknownUser(username)
     return user
 
 
-def list_users() -> list[User]:
-    return list(db.session.scalars(select(User).order_by(User.username)))
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
 
 
-def assign_role(user: User, role: Role, organization: Organization | None = None) -> User:
+def assign_role(
+    session: Session, user: User, role: Role, organization: Organization | None = None
+) -> User:
     """Give ``user`` a role; ``organization`` replaces theirs when given. Contributors and
     reviewers must end up with an organization."""
     if organization is not None:
@@ -399,23 +442,23 @@ def assign_role(user: User, role: Role, organization: Organization | None = None
     if role in ROLES_NEEDING_ORGANIZATION and user.organization is None:
         raise RoleNeedsOrganization(role)
     user.role = role.value
-    db.session.flush()
+    session.flush()
     return user
 
 
-def set_active(user: User, active: bool) -> User:
+def set_active(session: Session, user: User, active: bool) -> User:
     """Deactivating also rotates the session token, so the account is signed out at once."""
     user.active = active
     if not active:
         user.session_token = new_session_token()
-    db.session.flush()
+    session.flush()
     return user
 
 
 # --------------------------------------------------------------------------- export, deletion
 
-Exporter = Callable[[User], Any]
-Deleter = Callable[[User, bool], None]
+Exporter = Callable[[Session, User], Any]
+Deleter = Callable[[Session, User, bool], None]
 
 #: Sections of a data export besides "account", by name, in registration order.
 EXPORTERS: dict[str, Exporter] = {}
@@ -427,7 +470,8 @@ _RESERVED_SECTIONS = frozenset({"format", "exported_at", "account"})
 
 
 def register_exporter(name: str, fn: Exporter) -> None:
-    """Add a section to every user's data export; ``fn(user)`` returns JSON-serialisable data."""
+    """Add a section to every user's data export; ``fn(session, user)`` returns
+    JSON-serialisable data."""
     if name in _RESERVED_SECTIONS:
         raise ValueError(f"{name!r} is a reserved export section")
     if EXPORTERS.get(name, fn) is not fn:
@@ -436,7 +480,7 @@ def register_exporter(name: str, fn: Exporter) -> None:
 
 
 def register_deleter(fn: Deleter) -> None:
-    """Run ``fn(user, anonymise)`` when an account is deleted, before its row goes.
+    """Run ``fn(session, user, anonymise)`` when an account is deleted, before its row goes.
 
     With ``anonymise`` false, delete the user's rows. With it true, keep them but unlink them
     from the person (user id set to NULL, nothing that identifies them left behind)."""
@@ -460,7 +504,7 @@ def profile_data(user: User) -> dict[str, Any]:
     }
 
 
-def export_user_data(user: User) -> dict[str, Any]:
+def export_user_data(session: Session, user: User) -> dict[str, Any]:
     """All of a user's data: the account, then one section per registered exporter."""
     data: dict[str, Any] = {
         "format": "eduhub-user-export/1",
@@ -468,11 +512,13 @@ def export_user_data(user: User) -> dict[str, Any]:
         "account": profile_data(user),
     }
     for name, fn in EXPORTERS.items():
-        data[name] = fn(user)
+        data[name] = fn(session, user)
     return data
 
 
-def delete_account(user: User, *, password: str, confirm_username: str, anonymise: bool) -> None:
+def delete_account(
+    session: Session, user: User, *, password: str, confirm_username: str, anonymise: bool
+) -> None:
     """Delete an account after checking the typed username and password. Registered deleters
     first remove or anonymise what other packages hold about the user, then the row goes."""
     if normalise_username(confirm_username) != user.username:
@@ -480,6 +526,6 @@ def delete_account(user: User, *, password: str, confirm_username: str, anonymis
     if not verify_password(user, password):
         raise WrongPassword
     for fn in DELETERS.values():
-        fn(user, anonymise)
-    db.session.delete(user)
-    db.session.flush()
+        fn(session, user, anonymise)
+    session.delete(user)
+    session.flush()

@@ -22,6 +22,7 @@ from flask_wtf.csrf import CSRFError
 from eduhub import errors
 from eduhub.accounts import forms, services
 from eduhub.accounts.models import User
+from eduhub.config import absolute_url
 from eduhub.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__)
@@ -72,9 +73,7 @@ def _add_error(form: forms.Form, error: services.InvalidAccountData) -> None:
 
 def _reset_link(token: str) -> str:
     # BASE_URL, not the request's Host header: a forged Host must not end up in the email.
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "accounts.reset_password", token=token
-    )
+    return absolute_url("accounts.reset_password", token=token)
 
 
 # --------------------------------------------------------------------------- sign up, in, out
@@ -89,16 +88,20 @@ def signup() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = services.sign_up(
+                db.session,
                 username=form.username.data or "",
                 email=form.email.data or "",
                 password=form.password.data or "",
                 display_name=form.display_name.data or "",
                 preferred_language=form.preferred_language.data or "en",
             )
+        except services.AccountTakenMeanwhile as exc:
+            # The failed INSERT spoiled the transaction; a 409 makes the edge roll it back.
+            _add_error(form, exc)
+            return render_template("accounts/signup.html", form=form), 409
         except services.InvalidAccountData as exc:
             _add_error(form, exc)
         else:
-            db.session.commit()
             login_user(user)
             flash(f"Welcome to EduHub, {user.display_name}. Your account is ready.", "success")
             return redirect(url_for("accounts.profile"))
@@ -116,12 +119,12 @@ def login() -> ResponseReturnValue:
     form = forms.LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.sign_in(form.username.data or "", form.password.data or "")
+            user = services.sign_in(db.session, form.username.data or "", form.password.data or "")
         except services.InvalidCredentials as exc:
             form.form_errors.append(str(exc))
         else:
-            db.session.commit()
             login_user(user, remember=bool(form.remember.data))
+            flash(f"Welcome back, {user.display_name}. You are signed in.", "success")
             return redirect(next_url or url_for("catalog.home"))
     return render_template("accounts/login.html", form=form, next_url=next_url)
 
@@ -129,6 +132,7 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     logout_user()
+    flash("You are signed out.", "success")
     return redirect(url_for("catalog.home"))
 
 
@@ -143,6 +147,7 @@ def profile() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.update_profile(
+                db.session,
                 user,
                 display_name=form.display_name.data or "",
                 preferred_language=form.preferred_language.data or "en",
@@ -151,7 +156,6 @@ def profile() -> ResponseReturnValue:
         except services.InvalidAccountData as exc:
             _add_error(form, exc)
         else:
-            db.session.commit()
             flash("Your profile has been saved.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, user=user)
@@ -168,6 +172,7 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.change_password(
+                db.session,
                 user,
                 current_password=form.current_password.data or "",
                 new_password=form.new_password.data or "",
@@ -177,12 +182,14 @@ def change_password() -> ResponseReturnValue:
         except services.InvalidAccountData as exc:
             form.new_password.errors.append(str(exc))
         else:
-            db.session.commit()
             # The session token rotated, which signed out every session including this one;
             # sign this one back in, keeping "remember me" if it was on.
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             login_user(user, remember=remembered in request.cookies)
-            flash("Your password has been changed. Your other devices have been signed out.")
+            flash(
+                "Your password has been changed. Your other devices have been signed out.",
+                "success",
+            )
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/password.html", form=form)
 
@@ -196,7 +203,10 @@ def reset_request() -> ResponseReturnValue:
     form = forms.ResetRequestForm()
     if form.validate_on_submit():
         services.request_password_reset(
-            form.email.data or "", secret_key=current_app.config["SECRET_KEY"], link_for=_reset_link
+            db.session,
+            form.email.data or "",
+            secret_key=current_app.config["SECRET_KEY"],
+            link_for=_reset_link,
         )
         # The same page whether or not the address has an account.
         return render_template("accounts/reset_sent.html", email=form.email.data)
@@ -210,16 +220,17 @@ def reset_password(token: str) -> ResponseReturnValue:
     try:
         if form.validate_on_submit():
             try:
-                services.reset_password(token, form.password.data or "", secret_key=secret_key)
+                services.reset_password(
+                    db.session, token, form.password.data or "", secret_key=secret_key
+                )
             except services.InvalidAccountData as exc:
                 form.password.errors.append(str(exc))
             else:
-                db.session.commit()
                 logout_user()
                 flash("Your password has been changed. Sign in with your new password.", "success")
                 return redirect(url_for("accounts.login"))
         else:
-            services.user_for_reset_token(token, secret_key)
+            services.user_for_reset_token(db.session, token, secret_key)
     except services.InvalidResetToken as exc:
         return render_template("accounts/reset_invalid.html", message=str(exc)), 400
     return render_template("accounts/reset_password.html", form=form, token=token)
@@ -232,7 +243,7 @@ def reset_password(token: str) -> ResponseReturnValue:
 @login_required
 def export() -> ResponseReturnValue:
     user = _me()
-    body = json.dumps(services.export_user_data(user), indent=2, ensure_ascii=False)
+    body = json.dumps(services.export_user_data(db.session, user), indent=2, ensure_ascii=False)
     response = Response(body + "\n", mimetype="application/json")
     response.headers["Content-Disposition"] = f'attachment; filename="eduhub-{user.username}.json"'
     response.headers["Cache-Control"] = "no-store"
@@ -250,6 +261,7 @@ def delete_account() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             services.delete_account(
+                db.session,
                 user,
                 password=form.password.data or "",
                 confirm_username=form.confirm_username.data or "",
@@ -260,7 +272,6 @@ def delete_account() -> ResponseReturnValue:
         except services.WrongPassword as exc:
             form.password.errors.append(str(exc))
         else:
-            db.session.commit()
             logout_user()
             return redirect(url_for("accounts.deleted"))
     return render_template("accounts/delete.html", form=form, user=user)

@@ -314,7 +314,7 @@ def _jekyll_language_folders(path: Path) -> list[tuple[str, Path]]:
 
 
 def _jekyll_layout(tree: PackTree, org: OrgSpec, path: Path, options: ForeignOptions) -> _Layout:
-    from eduhub.templating import language_name
+    from eduhub.catalog.vocabulary import language_name
 
     folders = _jekyll_language_folders(path)
     if not folders:

@@ -5,20 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 
-def export_for_account(user: Any) -> dict[str, Any]:
+def export_for_account(session: Any, user: Any) -> dict[str, Any]:
     """The progress section of a user's data export."""
-    from eduhub.extensions import db
     from eduhub.progress import services
 
-    return services.export_progress(db.session, user.id)
+    return services.export_progress(session, user.id)
 
 
-def forget_for_account(user: Any, anonymise: bool) -> None:
+def forget_for_account(session: Any, user: Any, anonymise: bool) -> None:
     """On account deletion: unlink the learner's records, or delete them."""
-    from eduhub.extensions import db
     from eduhub.progress import services
 
-    services.forget_progress(db.session, user.id, anonymise=anonymise)
+    services.forget_progress(session, user.id, anonymise=anonymise)
 
 
 def init_app(app: Any) -> None:

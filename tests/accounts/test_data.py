@@ -110,7 +110,7 @@ def test_export_includes_every_registered_section(
 ) -> None:
     seen = []
 
-    def progress(user: User) -> list[dict[str, object]]:
+    def progress(session: object, user: User) -> list[dict[str, object]]:
         seen.append(user.username)
         return [{"lesson": "testville/one", "state": "completed"}]
 
@@ -123,11 +123,11 @@ def test_export_includes_every_registered_section(
 
 
 def test_exporter_names_cannot_clash(registries) -> None:
-    services.register_exporter("progress", lambda user: [])
+    services.register_exporter("progress", lambda session, user: [])
     with pytest.raises(ValueError, match="already registered"):
-        services.register_exporter("progress", lambda user: [])
+        services.register_exporter("progress", lambda session, user: [])
     with pytest.raises(ValueError, match="reserved"):
-        services.register_exporter("account", lambda user: {})
+        services.register_exporter("account", lambda session, user: {})
 
 
 def test_export_needs_an_account(client: FlaskClient) -> None:
@@ -165,11 +165,11 @@ def test_deletion_calls_every_deleter_with_the_choice_then_removes_the_user(
 ) -> None:
     calls: list[tuple[str, str, bool]] = []
 
-    def progress(user: User, anonymise: bool) -> None:
-        assert db.session.get(User, user.id) is not None  # called while the row still exists
+    def progress(session: object, user: User, anonymise: bool) -> None:
+        assert session.get(User, user.id) is not None  # called while the row still exists
         calls.append(("progress", user.username, anonymise))
 
-    def quizzes(user: User, anonymise: bool) -> None:
+    def quizzes(session: object, user: User, anonymise: bool) -> None:
         calls.append(("quizzes", user.username, anonymise))
 
     services.register_deleter(progress)
@@ -197,7 +197,7 @@ def test_deletion_refuses_a_wrong_password_or_username_or_no_choice(
     db, client: FlaskClient, login_as, registries
 ) -> None:
     called = []
-    services.register_deleter(lambda user, anonymise: called.append(user))
+    services.register_deleter(lambda session, user, anonymise: called.append(user))
     login_as(make_user(db, display_name="Ada"))
 
     response = delete(client, "delete", password="not my password")
@@ -225,7 +225,7 @@ def test_deletion_refuses_a_wrong_password_or_username_or_no_choice(
 def test_a_failing_deleter_leaves_the_account_in_place(
     db, client: FlaskClient, login_as, registries
 ) -> None:
-    def broken(user: User, anonymise: bool) -> None:
+    def broken(session: object, user: User, anonymise: bool) -> None:
         raise RuntimeError("progress store unavailable")
 
     services.register_deleter(broken)

@@ -204,8 +204,8 @@ def test_reset_token_expires_after_an_hour(
     response = post_form(client, f"/reset-password/{token}", {"password": NEW, "confirm": NEW})
     assert response.status_code == 400
     db.session.rollback()
-    assert services.find_by_login("ada").password_hash.startswith("scrypt:")
-    assert not check_password_hash(services.find_by_login("ada").password_hash, NEW)
+    assert services.find_by_login(db.session, "ada").password_hash.startswith("scrypt:")
+    assert not check_password_hash(services.find_by_login(db.session, "ada").password_hash, NEW)
 
 
 @pytest.mark.parametrize("token", ["garbage", "eyJ1IjoxfQ.forged.signature"])
@@ -220,10 +220,10 @@ def test_reset_token_for_another_secret_key_is_refused(db, app: Flask) -> None:
     user = make_user(db)
     token = services.make_reset_token(user, "another-secret-key-entirely")
     with pytest.raises(services.InvalidResetToken):
-        services.user_for_reset_token(token, app.secret_key)
+        services.user_for_reset_token(db.session, token, app.secret_key)
     assert (
         services.user_for_reset_token(
-            services.make_reset_token(user, app.secret_key), app.secret_key
+            db.session, services.make_reset_token(user, app.secret_key), app.secret_key
         )
         == user
     )
@@ -245,6 +245,28 @@ def test_reset_link_uses_base_url_not_the_request_host(
     mail = next(r.getMessage() for r in caplog.records if r.name == "eduhub.mail")
     assert "evil.example" not in mail
     assert "http://127.0.0.1:8000/reset-password/" in mail
+
+
+@pytest.mark.parametrize("script_root", ["", "/hub"])
+def test_reset_link_uses_the_configured_base_url_with_its_port_and_path_prefix(
+    app: Flask, db, client: FlaskClient, caplog: pytest.LogCaptureFixture, script_root: str
+) -> None:
+    """Served as `make run PORT=8100` or behind a proxy under /hub, the emailed link points
+    at that server, once prefixed, and opens the reset form."""
+    app.config["BASE_URL"] = "http://learn.example:8100/hub"
+    make_user(db)
+    caplog.set_level(logging.INFO, logger="eduhub.mail")
+    base = f"http://localhost{script_root}"
+    page = client.get("/reset-password", base_url=base).get_data(as_text=True)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    response = client.post(
+        "/reset-password", data={"csrf_token": token, "email": "ada@example.org"}, base_url=base
+    )
+    assert response.status_code == 200
+    mail = next(r.getMessage() for r in caplog.records if r.name == "eduhub.mail")
+    link = re.search(r"http://learn\.example:8100/hub/reset-password/(\S+)", mail)
+    assert link, mail
+    assert client.get(f"/reset-password/{link.group(1)}", base_url=base).status_code == 200
 
 
 def test_reset_password_form_shows_errors_and_keeps_the_token(

@@ -19,13 +19,13 @@ def test_export_contains_progress_and_deletion_anonymises_on_request(app, db, tm
     for user in (ada, bo):
         services.mark_complete(db.session, user.id, catalog.get_lesson("testville/l1"))
     db.session.commit()
-    exported = accounts.export_user_data(ada)
+    exported = accounts.export_user_data(db.session, ada)
     assert [row["lesson"] for row in exported["progress"]["lessons"]] == ["testville/l1"]
     accounts.delete_account(
-        ada, password="correct horse battery", confirm_username="ada", anonymise=True
+        db.session, ada, password="correct horse battery", confirm_username="ada", anonymise=True
     )
     accounts.delete_account(
-        bo, password="correct horse battery", confirm_username="bo", anonymise=False
+        db.session, bo, password="correct horse battery", confirm_username="bo", anonymise=False
     )
     db.session.commit()
     rows = db.session.scalars(select(LessonProgress)).all()
