@@ -1,0 +1,138 @@
+"""Home, course and lesson pages, and the quiz form: what the catalog shows, with the reader's
+progress beside it.
+
+The routes keep their public endpoint names (``catalog.home``, ``catalog.course``,
+``catalog.lesson``, ``progress.quiz``): templates, the API and e-mails in every domain link to
+them, and a URL's name should not change because the code behind it moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from flask import Flask, Response, abort, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from eduhub.catalog import services as catalog
+from eduhub.catalog.models import Lesson
+from eduhub.catalog.services import NotFound
+from eduhub.extensions import db
+from eduhub.lessonpage.parts import LessonView, compose
+from eduhub.progress import quizzes
+from eduhub.progress import services as progress
+from eduhub.progress.grading import grade
+
+
+def register(app: Flask) -> None:
+    app.add_url_rule("/", endpoint="catalog.home", view_func=home)
+    app.add_url_rule(
+        "/courses/<org_slug>/<course_slug>", endpoint="catalog.course", view_func=course
+    )
+    app.add_url_rule("/lessons/<path:uid>", endpoint="catalog.lesson", view_func=lesson)
+    app.add_url_rule(
+        "/lessons/<path:uid>/quiz", endpoint="progress.quiz", view_func=quiz, methods=["POST"]
+    )
+
+
+def _user_id() -> int | None:
+    return int(current_user.id) if current_user.is_authenticated else None
+
+
+def _conditional(body: str, last_modified: datetime) -> Response:
+    """Send ETag and Last-Modified; answer 304 when the client's copy is current.
+
+    The ETag hashes the page without its signed CSRF token (re-signed with a timestamp on every
+    request) but with the session's raw CSRF secret, so it changes only when the page does or
+    when the token in the cached copy would stop being valid.
+    """
+    response = Response(body, mimetype="text/html")
+    stable = body.replace(generate_csrf(), "") + str(session.get("csrf_token", ""))
+    response.set_etag(hashlib.sha256(stable.encode()).hexdigest()[:32])
+    response.last_modified = last_modified
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Cookie")
+    return response.make_conditional(request)
+
+
+def home() -> str:
+    user_id = _user_id()
+    board = None
+    if user_id is not None:
+        board = progress.dashboard(db.session, user_id, recent_limit=0)
+    return render_template(
+        "catalog/home.html",
+        featured=catalog.featured_courses(),
+        organizations=catalog.contributing_organizations(),
+        board=board,
+    )
+
+
+def course(org_slug: str, course_slug: str) -> Response:
+    try:
+        found = catalog.get_course(org_slug, course_slug)
+    except NotFound:
+        abort(404, description="No course by that name.")
+    lessons = catalog.course_lessons(found)
+    user_id = _user_id()
+    record = None
+    if user_id is not None:
+        record = progress.course_progress(db.session, user_id, found)
+    body = render_template(
+        "catalog/course.html",
+        course=found,
+        lessons=lessons,
+        minutes=sum(lesson.minutes for lesson in lessons),
+        license_url=catalog.license_url(found.license),
+        progress=record,
+    )
+    return _conditional(body, max(found.updated_at, found.organization.updated_at))
+
+
+def _lesson_or_404(uid: str) -> Lesson:
+    try:
+        return catalog.get_lesson(uid)
+    except NotFound:
+        abort(404, description="No lesson with that id.")
+
+
+def lesson(uid: str) -> Response:
+    found = _lesson_or_404(uid)
+    user_id = _user_id()
+    states = {}
+    attempt_id = request.args.get("attempt", type=int)
+    if attempt_id and user_id is not None:
+        shown = progress.graded_attempt(db.session, user_id, attempt_id)
+        if shown is not None:
+            states[shown[0]] = shown[1]
+    if user_id is not None:
+        progress.record_visit(db.session, user_id, found.uid)
+        db.session.commit()
+    body = render_template("catalog/lesson.html", **compose(LessonView(found, user_id, states)))
+    return _conditional(body, catalog.page_changed_at(found))
+
+
+def quiz(uid: str) -> ResponseReturnValue:
+    """Grade a quiz on the server. Signed-in learners' attempts are stored and shown after a
+    redirect; guests get their graded page straight away (nothing is stored)."""
+    found = _lesson_or_404(uid)
+    available = quizzes.revision_quizzes(found.current_revision)
+    chosen = available.get(request.form.get("quiz_id", ""))
+    if chosen is None:
+        abort(
+            400,
+            description="This quiz is not in the current version of the lesson; reload the page.",
+        )
+    result = grade(chosen, quizzes.submitted_answers(request.form))
+    user_id = _user_id()
+    if user_id is None:
+        return render_template(
+            "catalog/lesson.html", **compose(LessonView(found, None, {chosen.id: result}))
+        )
+    attempt = progress.record_quiz_attempt(db.session, user_id, found, chosen.to_snapshot(), result)
+    db.session.commit()
+    return redirect(
+        url_for("catalog.lesson", uid=uid, attempt=attempt.id, _anchor=f"quiz-{chosen.id}")
+    )
