@@ -107,11 +107,15 @@ def lesson(uid: str) -> Response:
         shown = progress.graded_attempt(db.session, user_id, attempt_id)
         if shown is not None:
             states[shown[0]] = shown[1]
-    if user_id is not None:
-        progress.record_visit(db.session, user_id, found.uid)
-        db.session.commit()
-    body = render_template("catalog/lesson.html", **compose(LessonView(found, user_id, states)))
-    return _conditional(body, catalog.page_changed_at(found))
+    context = compose(LessonView(found, user_id, states))
+    response = _conditional(
+        render_template("catalog/lesson.html", **context), catalog.page_changed_at(found)
+    )
+    # Only after the page is known to be sent: a 304 writes nothing. The page never shows
+    # "started" or the day it was opened, so writing after rendering changes nothing on it.
+    if user_id is not None and response.status_code == 200:
+        progress.note_visit(db.session, user_id, found.uid, context["progress"])
+    return response
 
 
 def quiz(uid: str) -> ResponseReturnValue:
@@ -132,7 +136,6 @@ def quiz(uid: str) -> ResponseReturnValue:
             "catalog/lesson.html", **compose(LessonView(found, None, {chosen.id: result}))
         )
     attempt = progress.record_quiz_attempt(db.session, user_id, found, chosen.to_snapshot(), result)
-    db.session.commit()
     return redirect(
         url_for("catalog.lesson", uid=uid, attempt=attempt.id, _anchor=f"quiz-{chosen.id}")
     )

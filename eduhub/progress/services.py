@@ -71,6 +71,20 @@ def record_visit(session: Session, user_id: int, lesson_uid: str) -> None:
     _upsert_progress(session, user_id, lesson_uid, now=utcnow(), new={}, on_conflict={})
 
 
+def note_visit(
+    session: Session, user_id: int, lesson_uid: str, record: LessonProgress | None
+) -> bool:
+    """Record that a lesson was opened only when that changes what the learner's record says:
+    the first open starts the lesson, and the first open on a later day moves "last opened"
+    (the dashboard shows the day). ``record`` is the row the page already read. Reading a
+    lesson again the same day writes nothing. True when something was written."""
+    now = utcnow()
+    if record is not None and record.last_seen_at.date() >= now.date():
+        return False
+    _upsert_progress(session, user_id, lesson_uid, now=now, new={}, on_conflict={})
+    return True
+
+
 def record_activity(
     session: Session, user_id: int, lesson_uid: str, seconds: int, heading: str | None
 ) -> None:

@@ -25,7 +25,6 @@ def complete(uid: str) -> ResponseReturnValue:
     except NotFound:
         abort(404, description="No lesson with that id.")
     outcome = services.mark_complete(db.session, current_user.id, lesson)
-    db.session.commit()
     if outcome.course_completion is not None:
         flash(
             f"You completed the course “{lesson.course.title}”. Well done!",
