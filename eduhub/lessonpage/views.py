@@ -22,7 +22,7 @@ from eduhub.extensions import csrf, db
 from eduhub.lessonpage.parts import LessonView, compose
 from eduhub.progress import quizzes
 from eduhub.progress import services as progress
-from eduhub.progress.grading import grade
+from eduhub.progress.quizzes import QuizState
 
 
 def register(app: Flask) -> None:
@@ -93,11 +93,12 @@ def lesson(uid: str) -> Response:
     found = _lesson_or_404(uid)
     user_id = _user_id()
     states = {}
+    # ?attempt= shows one of the learner's stored attempts graded; without it, clean forms.
     attempt_id = request.args.get("attempt", type=int)
     if attempt_id and user_id is not None:
         shown = progress.graded_attempt(db.session, user_id, attempt_id)
         if shown is not None:
-            states[shown[0]] = shown[1]
+            states[shown.quiz.id] = QuizState(shown.result, reveal=shown.reveal)
     context = compose(LessonView(found, user_id, states))
     response = _conditional(
         render_template("catalog/lesson.html", **context), catalog.page_changed_at(found)
@@ -127,13 +128,22 @@ def quiz(uid: str) -> ResponseReturnValue:
             400,
             description="This quiz is not in the current version of the lesson; reload the page.",
         )
-    result = grade(chosen, quizzes.submitted_answers(request.form))
     user_id = _user_id()
-    if user_id is None:
-        return render_template(
-            "catalog/lesson.html", **compose(LessonView(found, None, {chosen.id: result}))
+    try:
+        outcome = progress.submit_quiz(
+            db.session, user_id, found, chosen, quizzes.submitted_answers(request.form)
         )
-    attempt = progress.record_quiz_attempt(db.session, user_id, found, chosen.to_snapshot(), result)
+    except progress.IncompleteSubmission as refused:
+        state = QuizState(refused.result, refused=str(refused))
+        page = render_template(
+            "catalog/lesson.html", **compose(LessonView(found, user_id, {chosen.id: state}))
+        )
+        return page, 422
+    if outcome.attempt is None:
+        state = QuizState(outcome.result, reveal=outcome.reveal)
+        return render_template(
+            "catalog/lesson.html", **compose(LessonView(found, None, {chosen.id: state}))
+        )
     return redirect(
-        url_for("catalog.lesson", uid=uid, attempt=attempt.id, _anchor=f"quiz-{chosen.id}")
+        url_for("catalog.lesson", uid=uid, attempt=outcome.attempt.id, _anchor=f"quiz-{chosen.id}")
     )
