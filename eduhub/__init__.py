@@ -15,7 +15,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from eduhub.api import bp as api_bp
     from eduhub.catalog import media
     from eduhub.catalog.views import bp as catalog_bp
+    from eduhub.conditional import init_app as conditional_init_app
     from eduhub.health import bp as health_bp
+    from eduhub.lessonpage import init_app as lessonpage_init_app
     from eduhub.packs import cli as packs_cli
     from eduhub.search import cli as search_cli
     from eduhub.search import views as search_views
@@ -38,6 +40,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     progress.init_app(app)
+    lessonpage_init_app(app)
+    conditional_init_app(app)
     app.cli.add_command(packs_cli.content)
     app.cli.add_command(search_cli.search)
     app.register_blueprint(search_views.bp)

@@ -47,6 +47,14 @@ def _remember_write(session: Session, _context: Any) -> None:
     session.info[_WROTE] = True
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _remember_statement_write(state: Any) -> None:
+    # An INSERT … ON CONFLICT or UPDATE run through session.execute() flushes nothing, so
+    # after_flush never hears of it; the edge must still commit it.
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     session.info.pop(_WROTE, None)

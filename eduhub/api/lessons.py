@@ -14,7 +14,6 @@ from eduhub.catalog.services import NotFound
 from eduhub.extensions import db
 from eduhub.progress import quizzes
 from eduhub.progress import services as progress
-from eduhub.progress.grading import grade
 
 
 def _lesson_or_404(uid: str) -> Lesson:
@@ -79,13 +78,15 @@ def quiz(uid: str) -> ResponseReturnValue:
     chosen = available.get(str(data.get("quiz", "")))
     if chosen is None:
         abort(404, description=f"lesson '{uid}' has no quiz {data.get('quiz')!r}")
-    result = grade(chosen, quizzes.submitted_answers(data.get("answers", {})))
-    stored = None
-    if current_user.is_authenticated:
-        stored = progress.record_quiz_attempt(
-            db.session, current_user.id, lesson, chosen.to_snapshot(), result
-        ).id
-        db.session.commit()
+    user_id = current_user.id if current_user.is_authenticated else None
+    try:
+        outcome = progress.submit_quiz(
+            db.session, user_id, lesson, chosen, quizzes.submitted_answers(data.get("answers", {}))
+        )
+    except progress.IncompleteSubmission as refused:
+        abort(400, description=f"{refused} Unanswered: {', '.join(refused.unanswered)}.")
+    result = outcome.result
+    stored = outcome.attempt.id if outcome.attempt is not None else None
     return jsonify(
         quiz=chosen.id,
         score=result.score,
@@ -99,7 +100,8 @@ def quiz(uid: str) -> ResponseReturnValue:
                 "correct": q.correct,
                 "answered": q.answered,
                 "feedback_html": list(q.feedback_html),
-                "expected_html": q.expected_html,
+                # "" until the quiz's author lets the answers be shown (reveal: in the quiz)
+                "expected_html": q.expected_html if outcome.reveal else "",
             }
             for q in result.questions
         ],

@@ -213,3 +213,25 @@ def _digits(body: str, decimal: str, group: str) -> str | None:
     if not whole.isascii() or not whole.isdigit():
         return None
     return f"{whole}.{fraction}" if point else whole
+
+
+def unanswered(result: QuizResult) -> tuple[str, ...]:
+    """Ids of the questions a submission left blank; a submission with any is refused."""
+    return tuple(q.question_id for q in result.questions if not q.answered)
+
+
+def is_pass(result: QuizResult) -> bool:
+    """Passed the pass mark, or, for a quiz without one, every answer right."""
+    return result.passed if result.passed is not None else result.correct_count == result.total
+
+
+def answers_revealed(quiz: Quiz, *, attempts: int, passed: bool) -> bool:
+    """Whether the learner may now see the right answers, by the author's rule.
+
+    ``attempts`` counts the learner's graded attempts at this quiz, this one included;
+    ``passed`` is true when any of them passed. Before this is true the page says which
+    answers were right or wrong, never what the right ones are.
+    """
+    if quiz.reveal_on_pass and passed:
+        return True
+    return quiz.reveal_after is not None and attempts >= quiz.reveal_after

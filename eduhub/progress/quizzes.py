@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eduhub.catalog.models import LessonRevision
+from eduhub.progress.grading import QuizResult
 from eduhub.rendering.quizzes import Quiz
 
 _SLOT = re.compile(r'<div class="quiz-slot" id="quiz-([a-z0-9-]+)"></div>')
@@ -22,6 +23,16 @@ class PagePart:
 
     html: str = ""
     quiz: Quiz | None = None
+
+
+@dataclass(frozen=True)
+class QuizState:
+    """How one quiz form is shown again: graded (answers shown or not), or refused."""
+
+    result: QuizResult
+    reveal: bool = False
+    #: Why the submission was refused ("question 2 is unanswered"); the form is shown again.
+    refused: str = ""
 
 
 def revision_quizzes(revision: LessonRevision) -> dict[str, Quiz]:

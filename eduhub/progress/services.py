@@ -4,7 +4,7 @@ double click can neither duplicate a row nor move a completion back to "started"
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from eduhub.catalog.models import Course, Lesson, Module
 from eduhub.orm import utcnow
+from eduhub.progress.grading import QuizResult, answers_revealed, grade, is_pass, unanswered
 from eduhub.progress.models import (
     CourseCompletion,
     LessonProgress,
@@ -22,6 +23,7 @@ from eduhub.progress.models import (
     QuizAttempt,
     Status,
 )
+from eduhub.rendering.quizzes import Quiz
 
 #: One report from the page script counts at most this much time (a tab left open overnight
 #: must not claim a day of study).
@@ -69,6 +71,20 @@ def _upsert_progress(
 def record_visit(session: Session, user_id: int, lesson_uid: str) -> None:
     """Opening a lesson: start it if new, else just note when it was last seen."""
     _upsert_progress(session, user_id, lesson_uid, now=utcnow(), new={}, on_conflict={})
+
+
+def note_visit(
+    session: Session, user_id: int, lesson_uid: str, record: LessonProgress | None
+) -> bool:
+    """Record that a lesson was opened only when that changes what the learner's record says:
+    the first open starts the lesson, and the first open on a later day moves "last opened"
+    (the dashboard shows the day). ``record`` is the row the page already read. Reading a
+    lesson again the same day writes nothing. True when something was written."""
+    now = utcnow()
+    if record is not None and record.last_seen_at.date() >= now.date():
+        return False
+    _upsert_progress(session, user_id, lesson_uid, now=now, new={}, on_conflict={})
+    return True
 
 
 def record_activity(
@@ -359,24 +375,90 @@ def record_quiz_attempt(
     return attempt
 
 
+class IncompleteSubmission(Exception):
+    """A quiz sent with questions left blank: refused, graded for nothing, stored nowhere."""
+
+    def __init__(self, quiz: Quiz, result: QuizResult) -> None:
+        self.quiz = quiz
+        self.result = result
+        self.unanswered = unanswered(result)
+        numbers = [
+            str(number)
+            for number, question in enumerate(quiz.questions, start=1)
+            if question.id in self.unanswered
+        ]
+        if len(numbers) == 1:
+            listed = f"question {numbers[0]} is unanswered"
+        else:
+            listed = f"questions {', '.join(numbers[:-1])} and {numbers[-1]} are unanswered"
+        super().__init__(f"Answer every question before checking: {listed}.")
+
+
+@dataclass(frozen=True)
+class QuizOutcome:
+    """A graded submission: the result, whether the right answers may be shown, the attempt
+    stored for a signed-in learner (None for a guest)."""
+
+    quiz: Quiz
+    result: QuizResult
+    reveal: bool
+    attempt: QuizAttempt | None
+
+
+def submit_quiz(
+    session: Session,
+    user_id: int | None,
+    lesson: Lesson,
+    quiz: Quiz,
+    submitted: Mapping[str, Sequence[str]],
+) -> QuizOutcome:
+    """Grade a submission and, for a signed-in learner, store it as an attempt.
+
+    A submission that leaves any question blank raises IncompleteSubmission and stores
+    nothing. Whether the right answers are shown follows the author's rule
+    (``answers_revealed``); a guest's attempts are not counted (nothing of theirs is stored),
+    so for a guest only a pass can reveal them.
+    """
+    result = grade(quiz, submitted)
+    if unanswered(result):
+        raise IncompleteSubmission(quiz, result)
+    if user_id is None:
+        return QuizOutcome(
+            quiz, result, answers_revealed(quiz, attempts=0, passed=is_pass(result)), None
+        )
+    attempt = record_quiz_attempt(session, user_id, lesson, quiz.to_snapshot(), result)
+    return QuizOutcome(quiz, result, _revealed(session, user_id, lesson.uid, quiz), attempt)
+
+
+def _revealed(session: Session, user_id: int, lesson_uid: str, quiz: Quiz) -> bool:
+    """The author's rule applied to all of the learner's attempts at this quiz."""
+    rows = session.execute(
+        select(QuizAttempt.passed, QuizAttempt.score).where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.lesson_uid == lesson_uid,
+            QuizAttempt.quiz_id == quiz.id,
+        )
+    ).all()
+    passed = any(row.passed if row.passed is not None else row.score >= 100 for row in rows)
+    return answers_revealed(quiz, attempts=len(rows), passed=passed)
+
+
 def attempt_for(session: Session, user_id: int, attempt_id: int) -> QuizAttempt | None:
     """An attempt, only if it belongs to this learner."""
     attempt = session.get(QuizAttempt, attempt_id)
     return attempt if attempt is not None and attempt.user_id == user_id else None
 
 
-def graded_attempt(session: Session, user_id: int, attempt_id: int) -> tuple[str, Any] | None:
-    """(quiz id, result) of one of the learner's own attempts, graded again from its snapshot
-    and stored answers — the same pure function, so the same result."""
-    from eduhub.progress.grading import grade
-    from eduhub.rendering.quizzes import Quiz
-
+def graded_attempt(session: Session, user_id: int, attempt_id: int) -> QuizOutcome | None:
+    """One of the learner's own attempts, graded again from its snapshot and stored answers
+    (the same pure function, so the same result), with the answers shown by today's count."""
     attempt = attempt_for(session, user_id, attempt_id)
     if attempt is None:
         return None
     quiz = Quiz.from_snapshot(attempt.snapshot)
     answers = {answer.question_id: list(answer.given) for answer in attempt.answers}
-    return quiz.id, grade(quiz, answers)
+    result = grade(quiz, answers)
+    return QuizOutcome(quiz, result, _revealed(session, user_id, attempt.lesson_uid, quiz), attempt)
 
 
 def completion_by_token(session: Session, token: str) -> CourseCompletion | None:

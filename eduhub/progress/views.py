@@ -1,17 +1,18 @@
-"""Progress pages and forms: mark complete, dashboard, public course-completion pages."""
+"""Progress pages and forms: mark complete, dashboard, public course-completion pages.
+
+The quiz form is answered by :mod:`eduhub.lessonpage`: it shows the lesson page again.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from eduhub.catalog import services as catalog
 from eduhub.catalog.services import NotFound
-from eduhub.catalog.views import lesson_page
 from eduhub.extensions import db
-from eduhub.progress import quizzes, services
-from eduhub.progress.grading import grade
+from eduhub.progress import services
 
 bp = Blueprint("progress", __name__)
 
@@ -24,7 +25,6 @@ def complete(uid: str) -> ResponseReturnValue:
     except NotFound:
         abort(404, description="No lesson with that id.")
     outcome = services.mark_complete(db.session, current_user.id, lesson)
-    db.session.commit()
     if outcome.course_completion is not None:
         flash(
             f"You completed the course “{lesson.course.title}”. Well done!",
@@ -33,33 +33,6 @@ def complete(uid: str) -> ResponseReturnValue:
         return redirect(url_for("progress.completion", token=outcome.course_completion.token))
     flash("Lesson marked as complete.", "success")
     return redirect(url_for("catalog.lesson", uid=uid))
-
-
-@bp.post("/lessons/<path:uid>/quiz")
-def quiz(uid: str) -> ResponseReturnValue:
-    """Grade a quiz on the server. Signed-in learners' attempts are stored and shown after a
-    redirect; guests get their graded page straight away (nothing is stored)."""
-    try:
-        lesson = catalog.get_lesson(uid)
-    except NotFound:
-        abort(404, description="No lesson with that id.")
-    available = quizzes.revision_quizzes(lesson.current_revision)
-    chosen = available.get(request.form.get("quiz_id", ""))
-    if chosen is None:
-        abort(
-            400,
-            description="This quiz is not in the current version of the lesson; reload the page.",
-        )
-    result = grade(chosen, quizzes.submitted_answers(request.form))
-    if not current_user.is_authenticated:
-        return lesson_page(lesson, {chosen.id: result})
-    attempt = services.record_quiz_attempt(
-        db.session, current_user.id, lesson, chosen.to_snapshot(), result
-    )
-    db.session.commit()
-    return redirect(
-        url_for("catalog.lesson", uid=uid, attempt=attempt.id, _anchor=f"quiz-{chosen.id}")
-    )
 
 
 @bp.get("/dashboard")

@@ -39,7 +39,9 @@ def code_block_html(code: str, language: str) -> str:
     code_attr = f' class="language-{css_language.lower()}"' if css_language else ""
     lexer = _lexer(language.lower()) if language and len(code) <= MAX_HIGHLIGHT_CHARS else None
     body = highlight(code, lexer, _FORMATTER) if lexer is not None else escapeHtml(code)
-    return f'<pre class="highlight" tabindex="0"><code{code_attr}>{body}</code></pre>\n'
+    # Focusable and named: a long line scrolls inside this box on a phone.
+    opening = '<pre class="highlight" tabindex="0" role="region" aria-label="Code">'
+    return f"{opening}<code{code_attr}>{body}</code></pre>\n"
 
 
 @functools.cache

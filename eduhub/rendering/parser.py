@@ -42,7 +42,8 @@ def _math(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) 
 
 def _math_block(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
     # The wrapper lets the stylesheet scroll a wide equation instead of the whole page.
-    return f'<div class="math-block" tabindex="0">{_math(self, tokens, idx, options, env)}</div>\n'
+    opening = '<div class="math-block" tabindex="0" role="region" aria-label="Formula">'
+    return f"{opening}{_math(self, tokens, idx, options, env)}</div>\n"
 
 
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:

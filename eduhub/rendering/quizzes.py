@@ -40,7 +40,11 @@ _SCALAR_TAGS = {f"{_YAML_TAG}{name}" for name in ("str", "int", "float", "bool",
 _ALLOWED_TAGS = _SCALAR_TAGS | {f"{_YAML_TAG}{name}" for name in ("timestamp", "seq", "map")}
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
-_QUIZ_KEYS = ("id", "title", "pass", "questions")
+_QUIZ_KEYS = ("id", "title", "pass", "reveal", "reveal_after", "questions")
+#: When the right answers are shown (``reveal:``); absent, after a pass or DEFAULT_REVEAL_AFTER.
+REVEAL_RULES = ("after-pass", "after-attempts", "never")
+DEFAULT_REVEAL_AFTER = 3
+MAX_REVEAL_AFTER = 100
 _QUESTION_KEYS = (
     "id", "type", "prompt", "choices", "answers", "answer", "tolerance", "unit", "feedback",
 )  # fmt: skip
@@ -146,6 +150,10 @@ class Quiz:
     title: str  # plain text, "" when none
     pass_mark: int | None  # percent, 1–100
     questions: tuple[Question, ...]
+    #: The right answers are shown once an attempt passes (all right, without a pass mark) …
+    reveal_on_pass: bool = True
+    #: … or once the learner has made this many attempts; None: attempts never reveal them.
+    reveal_after: int | None = DEFAULT_REVEAL_AFTER
 
     def to_snapshot(self) -> dict[str, Any]:
         """A JSON-serialisable copy to store with each attempt, so old attempts stay gradable."""
@@ -154,6 +162,8 @@ class Quiz:
             "id": self.id,
             "title": self.title,
             "pass_mark": self.pass_mark,
+            "reveal_on_pass": self.reveal_on_pass,
+            "reveal_after": self.reveal_after,
             "questions": [question.to_snapshot() for question in self.questions],
         }
 
@@ -164,11 +174,15 @@ class Quiz:
             if data.get("format") != SNAPSHOT_FORMAT:
                 raise ValueError(f"unknown quiz snapshot format {data.get('format')!r}")
             pass_mark = data.get("pass_mark")
+            # Snapshots made before authors chose (issue 8) get the default rule.
+            after = data.get("reveal_after", DEFAULT_REVEAL_AFTER)
             return cls(
                 id=str(data["id"]),
                 title=str(data.get("title", "")),
                 pass_mark=None if pass_mark is None else int(pass_mark),
                 questions=tuple(Question.from_snapshot(item) for item in data["questions"]),
+                reveal_on_pass=bool(data.get("reveal_on_pass", True)),
+                reveal_after=None if after is None else int(after),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise ValueError(f"not a quiz snapshot: {exc!r}") from exc
@@ -427,6 +441,7 @@ class _Reader:
         pass_mark: int | None = None
         if "pass" in entries:
             pass_mark = self.pass_mark(entries["pass"])
+        reveal_on_pass, reveal_after = self.reveal(entries)
 
         if "questions" not in entries:
             self.error(root.start_mark.line, "quiz has no questions")
@@ -454,7 +469,7 @@ class _Reader:
                 continue
             first_seen[question.id] = id_line
             questions.append(question)
-        return Quiz(quiz_id, title, pass_mark, tuple(questions))
+        return Quiz(quiz_id, title, pass_mark, tuple(questions), reveal_on_pass, reveal_after)
 
     def identifier(self, entry: _Entry, what: str) -> str | None:
         value = self.text(entry, f"{what} id")
@@ -476,6 +491,46 @@ class _Reader:
             self.error(key.start_mark.line, "pass must be a whole number of percent from 1 to 100")
             return None
         return int(number)
+
+    def reveal(self, entries: dict[str, _Entry]) -> tuple[bool, int | None]:
+        """``reveal:`` and ``reveal_after:`` → (reveal on a pass, reveal after N attempts)."""
+        after = DEFAULT_REVEAL_AFTER
+        if "reveal_after" in entries:
+            key, value = entries["reveal_after"]
+            number = self.number(value)
+            if (
+                number is None
+                or value.tag != f"{_YAML_TAG}int"
+                or not 1 <= number <= MAX_REVEAL_AFTER
+            ):
+                self.error(
+                    key.start_mark.line,
+                    f"reveal_after must be a whole number of attempts from 1 to {MAX_REVEAL_AFTER}",
+                )
+            else:
+                after = int(number)
+        if "reveal" not in entries:
+            return True, after
+        key = entries["reveal"][0]
+        rule = self.text(entries["reveal"], "reveal")
+        if rule is None:
+            return True, after
+        if rule not in REVEAL_RULES:
+            self.error(
+                key.start_mark.line,
+                f"reveal must be one of {', '.join(REVEAL_RULES)} (not '{rule[:40]}')",
+            )
+            return True, after
+        if rule != "after-attempts" and "reveal_after" in entries:
+            self.warning(
+                entries["reveal_after"][0].start_mark.line,
+                f"reveal_after is ignored with reveal: {rule}",
+            )
+        if rule == "after-pass":
+            return True, None
+        if rule == "after-attempts":
+            return False, after
+        return False, None
 
     def question(self, node: yaml.Node, number: int) -> tuple[Question | None, int]:
         """The question and the (0-based) line of its id, for duplicate reports."""

@@ -18,7 +18,7 @@ from eduhub.rendering.urls import Kind, classify
 
 # Bump whenever the HTML (or anything else in Rendered) changes for the same input, so stored
 # lessons can be re-rendered.
-RENDERER_VERSION = 5
+RENDERER_VERSION = 6
 
 _EXTERNAL_REL = "noopener noreferrer"
 # markdown-it normalises line endings and NUL this way before numbering lines (token.map).
@@ -138,6 +138,7 @@ class _Walk:
                 _align_by_class(token)
             elif kind == "table_open":
                 token.attrSet("tabindex", "0")  # scrolls sideways on narrow screens
+                token.attrSet("aria-label", "Table")  # the focused box says what it holds
             elif kind == OPEN_TYPE:
                 admonition = parse_info(token.info)
                 token.meta["admonition"] = admonition

@@ -55,9 +55,10 @@ _ATTRIBUTE_VALUES = {
     "a": {"rel": {"noopener noreferrer"}},
     # Wide tables, code and formulas scroll sideways on a phone; tabindex="0" lets keyboard
     # users scroll them too (WCAG 2.1.1).
-    "table": {"tabindex": {"0"}},
-    "pre": {"tabindex": {"0"}},
-    "div": {"tabindex": {"0"}},
+    # Each such box is named, so a screen reader says what the focused box holds.
+    "table": {"tabindex": {"0"}, "aria-label": {"Table"}},
+    "pre": {"tabindex": {"0"}, "role": {"region"}, "aria-label": {"Code"}},
+    "div": {"tabindex": {"0"}, "role": {"region"}, "aria-label": {"Formula"}},
     "aside": {"role": {"note"}},
     "input": {
         "type": {"checkbox"},

@@ -434,7 +434,7 @@ def test_the_form_after_submission_shows_score_marks_feedback_and_answers(macro:
     quiz = _quiz()
     submitted = {"junction": ["a"], "materials": ["a", "c"], "pv": ["Photo-Voltaic"]}
     result = grade(quiz, submitted)
-    html = str(macro(quiz, "/q", "T", result=result))
+    html = str(macro(quiz, "/q", "T", result=result, reveal=True, retry_url="/l#quiz-solar-check"))
     page = _parse(html)
     assert "You got 2 of 4 — 50%" in html
     assert "not passed yet (the pass mark is 70%)" in html
@@ -455,13 +455,65 @@ def test_the_form_after_submission_shows_score_marks_feedback_and_answers(macro:
     (junction,) = page.all("fieldset", id="quiz-solar-check_junction")
     assert junction["aria-describedby"] == "quiz-solar-check_junction_result"
     assert "Sign in" not in html
+    # Read-only: "Try again" is a clean form elsewhere, not this one resubmitted.
+    assert page.all("form") == []
+    assert all("disabled" in a for a in page.all("input"))
+    assert page.all("a", href="/l#quiz-solar-check")
+    assert "Check my answers" not in html
+
+
+def test_before_the_reveal_the_form_marks_right_and_wrong_but_hides_the_answers(
+    macro: Any,
+) -> None:
+    quiz = _quiz()
+    submitted = {"junction": ["a"], "materials": ["a", "c"], "pv": ["x"], "energy": ["2"]}
+    html = str(macro(quiz, "/q", "T", result=grade(quiz, submitted)))
+    assert html.count("✓ Correct") == 1
+    assert html.count("✗ Incorrect") == 3
+    assert "Answer:" not in html
+    assert "The p–n junction</div>" not in html
+    assert "1.8 kWh" not in html
+    assert "photovoltaic" not in html.lower()
+    assert "shown once you pass, or after 3 attempts" in html
+
+
+def test_the_reveal_rule_is_explained_in_the_authors_words(macro: Any) -> None:
+    wrong = {"junction": ["b"], "materials": ["a"], "pv": ["x"], "energy": ["2"]}
+    for rule, wording in (
+        ("reveal: after-pass\n", "shown once you pass."),
+        ("reveal: after-attempts\nreveal_after: 5\n", "shown after 5 attempts."),
+        ("reveal: never\n", "does not show its answers"),
+    ):
+        quiz = _quiz(SOURCE.replace("pass: 70\n", "pass: 70\n" + rule))
+        html = str(macro(quiz, "/q", "T", result=grade(quiz, wrong)))
+        assert wording in html, rule
+
+
+def test_a_refused_submission_keeps_the_answers_and_marks_the_blank_questions(
+    macro: Any,
+) -> None:
+    quiz = _quiz()
+    result = grade(quiz, {"junction": ["a"], "pv": ["Photo"]})
+    message = "Answer every question before checking: questions 2 and 4 are unanswered."
+    html = str(macro(quiz, "/q", "T", result=result, refused=message))
+    page = _parse(html)
+    assert message in html
+    assert page.all("form", method="post", action="/q")
+    assert "Check my answers" in html
+    assert [a["value"] for a in page.all("input", type="radio") if "checked" in a] == ["a"]
+    assert page.all("input", name="pv", value="Photo")
+    assert not any("disabled" in a for a in page.all("input"))
+    missing = [f["id"] for f in page.all("fieldset") if "quiz-missing" in (f["class"] or "")]
+    assert missing == ["quiz-solar-check_materials", "quiz-solar-check_energy"]
+    for secret in ("You got", "✓", "✗", "Answer:", "The grid collects charges"):
+        assert secret not in html, secret
 
 
 def test_passing_and_no_pass_mark_wording(macro: Any) -> None:
     passed = str(macro(_quiz(), "/q", "T", result=grade(_quiz(), ALL_RIGHT)))
     assert "You got 4 of 4 — 100%</strong>: passed (the pass mark is 70%)." in passed
     plain = _quiz(SOURCE.replace("pass: 70\n", ""))
-    html = str(macro(plain, "/q", "T", result=grade(plain, {"pv": ["photovoltaic"]})))
+    html = str(macro(plain, "/q", "T", result=grade(plain, {"pv": ["photovoltaic"]}), reveal=True))
     assert "You got 1 of 4 — 25%</strong>." in html
     assert "pass" not in html
 

@@ -10,7 +10,10 @@ from eduhub.rendering.highlight import MAX_HIGHLIGHT_CHARS
 
 def test_known_language_is_highlighted_with_classes() -> None:
     html = render_markdown('```python\ndef f():\n    return "x"\n```\n').html
-    assert html.startswith('<pre class="highlight" tabindex="0"><code class="language-python">')
+    assert html.startswith(
+        '<pre class="highlight" tabindex="0" role="region" aria-label="Code">'
+        '<code class="language-python">'
+    )
     assert '<span class="k">def</span><span class="w"> </span><span class="nf">f</span>' in html
     assert '<span class="k">return</span> <span class="s2">"x"</span>' in html
     assert html.endswith("</code></pre>\n")
@@ -25,7 +28,8 @@ def test_language_alias_and_case() -> None:
 def test_unknown_language_is_plain_escaped_code_keeping_its_name() -> None:
     html = render_markdown("```klingon\n<b>qapla'</b> & x\n```\n").html
     assert html == (
-        '<pre class="highlight" tabindex="0"><code class="language-klingon">'
+        '<pre class="highlight" tabindex="0" role="region" aria-label="Code">'
+        '<code class="language-klingon">'
         "&lt;b&gt;qapla'&lt;/b&gt; &amp; x\n</code></pre>\n"
     )
 
@@ -34,9 +38,8 @@ def test_missing_language_and_indented_code_are_plain() -> None:
     fenced = render_markdown("```\n<i>x</i>\n```\n").html
     indented = render_markdown("    <i>x</i>\n").html
     assert (
-        fenced
-        == indented
-        == '<pre class="highlight" tabindex="0"><code>&lt;i&gt;x&lt;/i&gt;\n</code></pre>\n'
+        fenced == indented == '<pre class="highlight" tabindex="0" role="region" aria-label="Code">'
+        "<code>&lt;i&gt;x&lt;/i&gt;\n</code></pre>\n"
     )
 
 

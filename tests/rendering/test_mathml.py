@@ -29,7 +29,8 @@ def test_display_math_on_its_own_lines_becomes_block_mathml() -> None:
     rendered = render_markdown("$$\n\\frac{1}{2} + \\frac{1}{4} = \\frac{3}{4}\n$$\n")
     html = rendered.html
     assert html.startswith(
-        '<div class="math-block" tabindex="0"><math xmlns="http://www.w3.org/1998/Math/MathML" '
+        '<div class="math-block" tabindex="0" role="region" aria-label="Formula">'
+        '<math xmlns="http://www.w3.org/1998/Math/MathML" '
         'display="block"><semantics>'
     )
     assert ANNOTATION.format("\\frac{1}{2} + \\frac{1}{4} = \\frac{3}{4}") + "</div>" in html
@@ -95,8 +96,8 @@ def test_bad_display_math_reports_the_line_of_its_opening_dollars() -> None:
     source = "Intro.\n\n$$\n\\frac{1}{\n$$\n\nAfter $y$."
     rendered = render_markdown(source)
     assert (
-        '<div class="math-block" tabindex="0"><code class="math-error">\\frac{1}{</code></div>'
-        in (rendered.html)
+        '<div class="math-block" tabindex="0" role="region" aria-label="Formula">'
+        '<code class="math-error">\\frac{1}{</code></div>' in (rendered.html)
     )
     assert [(problem.line, problem.severity) for problem in rendered.problems] == [(3, "warning")]
     assert rendered.problems[0].message.startswith("could not render math: ")

@@ -609,7 +609,10 @@ def test_quizzes_work_inside_admonitions_and_other_fences_stay_code() -> None:
     assert '<aside class="admonition admonition-exercise" role="note">' in rendered.html
     assert '<div class="quiz-slot" id="quiz-quiz-1"></div>' in rendered.html
     assert rendered.html.count('class="quiz-slot"') == 1
-    assert rendered.html.count('<pre class="highlight" tabindex="0">') == 2
+    assert (
+        rendered.html.count('<pre class="highlight" tabindex="0" role="region" aria-label="Code">')
+        == 2
+    )
     assert len(rendered.quizzes) == 1
 
 

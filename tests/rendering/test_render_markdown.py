@@ -98,7 +98,7 @@ def test_paragraph_emphasis_and_line_breaks() -> None:
 
 def test_table_alignment_uses_classes_not_style() -> None:
     html = render_markdown("| left | mid | right |\n|:--|:-:|--:|\n| a | b | c |\n").html
-    assert '<table tabindex="0">' in html
+    assert '<table tabindex="0" aria-label="Table">' in html
     assert '<th class="align-left">left</th>' in html
     assert '<th class="align-center">mid</th>' in html
     assert '<td class="align-right">c</td>' in html

@@ -115,3 +115,14 @@ def test_only_tabindex_zero_survives_on_scrolling_blocks() -> None:
         '<table tabindex="5"></table><p tabindex="0">p</p><div tabindex="-1">d</div>'
     )
     assert "tabindex" not in dropped
+
+
+def test_scrolling_boxes_keep_only_their_own_names() -> None:
+    kept = sanitize('<pre tabindex="0" role="region" aria-label="Code">x</pre>')
+    assert 'role="region"' in kept
+    assert 'aria-label="Code"' in kept
+    dropped = sanitize(
+        '<pre role="button" aria-label="Click me">x</pre><p role="region" aria-label="Code">p</p>'
+    )
+    assert "aria-label" not in dropped
+    assert "role" not in dropped
