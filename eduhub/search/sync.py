@@ -20,7 +20,7 @@ from eduhub.catalog.models import Course, Lesson, LessonRevision, Organization
 from eduhub.packs.importer import ImportReport
 from eduhub.packs.model import PackTree
 from eduhub.search import documents
-from eduhub.search.index import IndexStore
+from eduhub.search.store import IndexStore
 
 log = logging.getLogger(__name__)
 
