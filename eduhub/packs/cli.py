@@ -107,25 +107,6 @@ def _write_report(tree: PackTree, report_path: Path | None, *, show_totals: bool
         click.echo(fidelity.format_totals(report["totals"]))
 
 
-def _update_search_index(
-    tree: PackTree, report: importer.ImportReport, generation: int | None
-) -> None:
-    """After the commit: the index follows what the import changed (never before it)."""
-    from eduhub.search import sync
-
-    store = sync.store_for()
-    try:
-        if generation is None:
-            if store.current_generation() is None:
-                sync.reindex(db.session, store)
-                click.echo("search index built")
-            return
-        click.echo(f"search index {sync.after_import(db.session, store, tree, report, generation)}")
-    except Exception as exc:  # the import is committed; say how to catch the index up
-        current_app.logger.exception("search index update failed")
-        click.echo(f"search index NOT updated ({exc}); run `eduhub search reindex`", err=True)
-
-
 def _on_terminal() -> bool:
     """A progress bar helps a person watching; in logs and pipes it is noise."""
     return sys.stdout.isatty()
@@ -194,8 +175,7 @@ def import_command(
                 )
         else:
             report = importer.import_tree(db.session, tree, media_dir=media_dir)
-        generation = importer.bump_generation(db.session) if report.changed_anything else None
-        db.session.commit()
+        db.session.commit()  # the search index follows in an after-commit hook (search.sync)
     except importer.ImportRefused as exc:
         db.session.rollback()
         raise click.ClickException(
@@ -205,7 +185,10 @@ def import_command(
         db.session.rollback()
         raise
     elapsed = time.perf_counter() - started
-    _update_search_index(tree, report, generation)
+    from eduhub.search import sync
+
+    if (done := sync.last_result(db.session)) is not None:
+        click.echo(f"search index {done}", err=done.startswith("NOT"))
     click.echo(
         f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
         f"retired {report.retired}, warnings {report.warnings} "

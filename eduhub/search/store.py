@@ -48,6 +48,10 @@ class IndexBusy(TimeoutError):
     """Another process holds the write lock for longer than we were willing to wait."""
 
 
+class IndexBehind(LookupError):
+    """The index missed changes committed before these: patching it would hide them."""
+
+
 @dataclass(frozen=True)
 class Pointer:
     index: str
@@ -183,11 +187,15 @@ class IndexStore:
         added_or_changed: Iterable[SearchDocument],
         removed_ids: Iterable[str],
         generation: int,
+        *,
+        since: int | None = None,
     ) -> bool:
         """Update the live index in place: replace changed documents, delete removed ids.
 
         Returns False (and changes nothing) when the index already reflects a later
-        generation, e.g. because a full rebuild ran after this change was committed.
+        generation, e.g. because a full rebuild ran after this change was committed. With
+        ``since`` (the generation these changes were made on), raises :class:`IndexBehind`
+        when the index is older than that: an earlier change never reached it.
         """
         with self._write_lock():
             pointer = self.pointer()
@@ -195,6 +203,11 @@ class IndexStore:
                 raise IndexMissing(f"{self.root}: no search index to update; build one first")
             if generation < pointer.generation:
                 return False
+            if since is not None and pointer.generation < since:
+                raise IndexBehind(
+                    f"{self.root}: the index is at generation {pointer.generation}, "
+                    f"these changes were made on {since}"
+                )
             ix = whoosh_index.open_dir(str(self.root / pointer.index), schema=SCHEMA)
             try:
                 writer = ix.writer(timeout=self.writer_timeout)
