@@ -74,9 +74,7 @@ def render_markdown(
 
 def _unparsed(source: str, problems: list[Problem]) -> Rendered:
     """A lesson too large to parse: its source as preformatted text, and why."""
-    notice = "This lesson is too large to show formatted: " + "; ".join(
-        p.message for p in problems
-    )
+    notice = "This lesson is too large to show formatted: " + "; ".join(p.message for p in problems)
     html = (
         f'<p class="render-refused">{escapeHtml(notice)}.</p>\n'
         f'<pre tabindex="0"><code>{escapeHtml(source)}</code></pre>\n'
