@@ -11,7 +11,7 @@ from markdown_it.token import Token
 
 from eduhub.rendering.admonitions import CLOSE_TYPE, OPEN_TYPE, parse_info
 from eduhub.rendering.limits import check_limits
-from eduhub.rendering.mathml import MathError, tex_to_mathml
+from eduhub.rendering.mathml import MathError, shown_tex, tex_to_mathml
 from eduhub.rendering.parser import PARSER, fence_language, plain_text
 from eduhub.rendering.quizzes import QUIZ_INFO, Quiz, parse_quiz
 from eduhub.rendering.results import LinkRef, Problem, Rendered, Resolver, Severity, TocEntry
@@ -316,8 +316,7 @@ class _Walk:
             token.meta["html"] = tex_to_mathml(tex, display=display)
         except MathError as error:
             self.math_failed += 1
-            shown = tex if len(tex) <= 40 else tex[:39] + "…"
-            self.report(line, "warning", f"could not render math: {error} in {shown!r}")
+            self.report(line, "warning", f"could not render math `{shown_tex(tex)}`: {error}")
         else:
             self.math_rendered += 1
 
