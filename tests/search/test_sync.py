@@ -66,13 +66,18 @@ def routes(app: Flask, db) -> None:  # type: ignore[no-untyped-def]
         lesson(uid).retired_at = utcnow()
         return "ok"
 
+    @app.post("/_t/unretire/<path:uid>")
+    def unretire(uid: str) -> str:
+        lesson(uid).retired_at = None
+        return "ok"
+
     @app.post("/_t/rename/<slug>")
     def rename(slug: str) -> str:
         org = db.session.scalars(select(Organization).where(Organization.slug == slug)).one()
         org.name = "Quillfeather Schools"
         return "ok"
 
-    for name in ("publish", "retitle", "retitle_refused", "retire", "rename"):
+    for name in ("publish", "retitle", "retitle_refused", "retire", "unretire", "rename"):
         csrf.exempt(app.view_functions[name])
 
 
@@ -131,11 +136,15 @@ def test_a_rolled_back_change_leaves_the_index_untouched(app, db, client, routes
     assert hits(client, "solar") >= {"riverbend/sun"}
 
 
-def test_a_retired_lesson_disappears_from_search(client, routes, imported) -> None:  # type: ignore[no-untyped-def]
+def test_a_retired_lesson_disappears_from_search_and_comes_back_when_unretired(
+    client, routes, imported
+) -> None:  # type: ignore[no-untyped-def]
     assert hits(client, "blades") == {"riverbend/wind"}
     assert client.post("/_t/retire/riverbend/wind").status_code == 200
     assert hits(client, "blades") == set()
     assert client.get("/healthz").json["search"]["index"] == "ok"
+    assert client.post("/_t/unretire/riverbend/wind").status_code == 200
+    assert hits(client, "blades") == {"riverbend/wind"}
 
 
 def test_renaming_an_organization_reindexes_its_lessons_and_courses(
