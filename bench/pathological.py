@@ -1,8 +1,9 @@
-"""Print render and import time and peak memory for pathological 1 MB lessons at 1x, 2x and 4x.
+"""Print render and import time and peak memory for pathological lessons up to 1 MB: 1x, 2x, 4x.
 
-    .venv/bin/python bench/pathological.py               # 1 MB, 2 MB, 4 MB of each shape
-    .venv/bin/python bench/pathological.py --scale 0.1   # a quick look at 100 KB
+    .venv/bin/python bench/pathological.py               # 0.25, 0.5 and 1 MB of each shape
+    .venv/bin/python bench/pathological.py --scale 0.05  # a quick look
 
+1 MB is the largest lesson file the reader accepts, so 4x is 1 MB.
 Shapes: headings (all the same title), one wide table, lists and quotes nested as deep as the
 limits allow, one long line of inline markup, many footnotes. "as validated" is what an
 import does: headings and the wide table are past the limits (eduhub/rendering/limits.py) and
@@ -49,13 +50,13 @@ def _nested() -> str:
 SHAPES: dict[str, Callable[[int], str]] = {
     "headings": lambda size: _repeat("## Step\n\nDo it.\n\n", size),
     "wide table": lambda size: (
-        "|" + " c |" * (size // 8) + "\n|" + "---|" * (size // 8) + "\n|" + " x |" * (size // 8)
+        "|" + " c |" * (size // 12) + "\n|" + "---|" * (size // 12) + "\n|" + " x |" * (size // 12)
     ),
     "deep nesting": lambda size: _repeat(_nested(), size),
     "long line": lambda size: _repeat("word *em* `code` [link](https://x.org) ", size),
     "footnotes": lambda size: (
-        "".join(f"Fact[^{i}].\n\n" for i in range(size // 30))
-        + "".join(f"[^{i}]: Source {i}.\n" for i in range(size // 30))
+        "".join(f"Fact[^{i}].\n\n" for i in range(size // 40))
+        + "".join(f"[^{i}]: Source {i}.\n" for i in range(size // 40))
     ),
 }
 
@@ -104,7 +105,7 @@ def import_once(source: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, default=1.0, help="size of 1x in MB")
+    parser.add_argument("--scale", type=float, default=0.25, help="size of 1x in MB")
     args = parser.parse_args()
     base = int(args.scale * MB)
     print(f"{'shape':<13} {'size':>7}  {'renderer, limits off':>22}  {'validate + import':>20}")
