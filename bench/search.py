@@ -39,10 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from eduhub.packs.model import slugify  # noqa: E402
-from eduhub.search import index as search_index  # noqa: E402
+from eduhub.search import query as search_query  # noqa: E402
 from eduhub.search import services  # noqa: E402
 from eduhub.search.documents import SearchDocument, course_document_id, course_url  # noqa: E402
-from eduhub.search.index import IndexStore  # noqa: E402
+from eduhub.search.store import IndexStore  # noqa: E402
 from tests.search import relevance  # noqa: E402
 
 #: (category, query, filters): the fixed mix, ten of each kind.
@@ -317,7 +317,7 @@ def cold_eduhub(store: IndexStore, runs: int) -> dict[str, list[float]]:
     rounds = []
     for _ in range(runs):
         services.clear_caches()
-        search_index.compile_query.cache_clear()
+        search_query.compile_query.cache_clear()
         rounds.append(timed_round(eduhub_run(store)))
     return merge(rounds)
 
@@ -340,7 +340,7 @@ def row(name: str, values: list[float]) -> str:
 
 def profile_round(store: IndexStore, top: int) -> str:
     services.clear_caches()
-    search_index.compile_query.cache_clear()
+    search_query.compile_query.cache_clear()
     profiler = cProfile.Profile()
     profiler.enable()
     timed_round(eduhub_run(store))
@@ -361,13 +361,13 @@ def profile_round(store: IndexStore, top: int) -> str:
 #: EduHub functions that each stand for one stage of a search, by (module, name).
 STAGES = {
     ("services.py", "search"): "whole search",
-    ("index.py", "compile_query"): "parse the query",
-    ("index.py", "run"): "match, score, rank",
-    ("index.py", "similar_words"): "typo candidates",
+    ("query.py", "compile_query"): "parse the query",
+    ("view.py", "run"): "match, score, rank",
+    ("view.py", "similar_words"): "typo candidates",
     ("services.py", "_suggestion"): "did-you-mean",
     ("services.py", "_facet_counts"): "facet counts",
-    ("index.py", "stored"): "stored fields",
-    ("index.py", "snippet"): "snippets",
+    ("view.py", "stored"): "stored fields",
+    ("view.py", "snippet"): "snippets",
 }
 
 

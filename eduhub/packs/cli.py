@@ -115,25 +115,6 @@ def _write_report(tree: PackTree, report_path: Path | None, *, show_totals: bool
         click.echo(fidelity.format_totals(report["totals"]))
 
 
-def _update_search_index(
-    tree: PackTree, report: importer.ImportReport, generation: int | None
-) -> None:
-    """After the commit: the index follows what the import changed (never before it)."""
-    from eduhub.search import sync
-
-    store = sync.store_for()
-    try:
-        if generation is None:
-            if store.current_generation() is None:
-                sync.reindex(db.session, store)
-                click.echo("search index built")
-            return
-        click.echo(f"search index {sync.after_import(db.session, store, tree, report, generation)}")
-    except Exception as exc:  # the import is committed; say how to catch the index up
-        current_app.logger.exception("search index update failed")
-        click.echo(f"search index NOT updated ({exc}); run `eduhub search reindex`", err=True)
-
-
 def _on_terminal() -> bool:
     """A progress bar helps a person watching; in logs and pipes it is noise."""
     return sys.stdout.isatty()
@@ -208,9 +189,12 @@ def import_command(
                 )
         else:
             report = importer.import_tree(db.session, tree, media_dir=media_dir)
-        generation = importer.bump_generation(db.session) if report.changed_anything else None
+        # The content generation and the search index follow the commit (search.sync).
     elapsed = time.perf_counter() - started
-    _update_search_index(tree, report, generation)
+    from eduhub.search import sync
+
+    if (done := sync.last_result(db.session)) is not None:
+        click.echo(f"search index {done}", err=done.startswith("NOT"))
     click.echo(
         f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
         f"retired {report.retired}, warnings {report.warnings} "
@@ -225,12 +209,6 @@ def import_command(
 def rerender_command(everything: bool) -> None:
     """Re-render stored lessons made by an older renderer version (or all with --all)."""
     with unit_of_work(db.session):
+        # Re-rendered lessons reach the search index after the commit (search.sync).
         count = importer.rerender(db.session, everything=everything)
-        if count:
-            importer.bump_generation(db.session)
-    if count:
-        from eduhub.search import sync
-
-        # Rendered text changed everywhere it was re-rendered: rebuild rather than patch.
-        sync.reindex(db.session, sync.store_for())
     click.echo(f"re-rendered {count} lesson(s)")

@@ -7,8 +7,8 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, unescapeAll
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
@@ -17,7 +17,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 from eduhub.rendering.admonitions import admonitions_plugin
 from eduhub.rendering.highlight import code_block_html
 from eduhub.rendering.mathml import math_error_html
-from eduhub.rendering.slugs import slugify
+from eduhub.rendering.slugs import UniqueSlugs, slugify
 
 # Render rules below read only their tokens: render_markdown decides everything per call and
 # records it in token.meta, so this shared parser holds no per-lesson state.
@@ -98,6 +98,20 @@ def _image(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any)
     return f'<img src="{src}" alt="{alt}"{title_attr} loading="lazy" decoding="async">'
 
 
+def _heading_ids(state: StateCore) -> None:
+    """Give every heading an id from its text (mdit-py-plugins' anchors rule, made linear)."""
+    tokens = state.tokens
+    slugs = UniqueSlugs(
+        {str(t.attrGet("id")) for t in tokens if t.type == "heading_open" and t.attrGet("id")}
+    )
+    for index, token in enumerate(tokens):
+        if token.type != "heading_open" or token.attrGet("id"):
+            continue
+        children = tokens[index + 1].children or []
+        title = "".join(c.content for c in children if c.type in ("text", "code_inline"))
+        token.attrSet("id", slugs.add(slugify(title)))
+
+
 def build_parser() -> LessonMarkdown:
     """CommonMark (raw HTML off) plus the syntax docs/content-format.md specifies."""
     md = LessonMarkdown("js-default", {"html": False, "linkify": False, "typographer": False})
@@ -116,7 +130,7 @@ def build_parser() -> LessonMarkdown:
         # "$$x$$" inside a paragraph is display math too, not "$" around inline math.
         double_inline=True,
     )
-    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
+    md.core.ruler.push("anchor", _heading_ids)
     md.use(admonitions_plugin)
     for rule in ("math_inline", "math_inline_double"):
         md.add_render_rule(rule, _math)

@@ -13,7 +13,7 @@ import yaml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
-from eduhub.rendering.mathml import MathError, tex_to_mathml
+from eduhub.rendering.mathml import MathError, shown_tex, tex_to_mathml
 from eduhub.rendering.parser import PARSER, plain_text
 from eduhub.rendering.results import Problem, Severity
 from eduhub.rendering.sanitizer import sanitize
@@ -380,8 +380,7 @@ class _Reader:
                 try:
                     child.meta["html"] = tex_to_mathml(tex, display=False)
                 except MathError as error:
-                    shown = tex if len(tex) <= 40 else tex[:39] + "…"
-                    self.warning(line, f"could not render math: {error} in {shown!r}")
+                    self.warning(line, f"could not render math `{shown_tex(tex)}`: {error}")
             kept.append(child)
         renderer = cast(RendererHTML, PARSER.renderer)
         html = sanitize(renderer.renderInline(kept, PARSER.options, env)).strip()

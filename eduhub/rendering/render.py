@@ -6,10 +6,12 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
+from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
 from eduhub.rendering.admonitions import CLOSE_TYPE, OPEN_TYPE, parse_info
-from eduhub.rendering.mathml import MathError, tex_to_mathml
+from eduhub.rendering.limits import check_limits
+from eduhub.rendering.mathml import MathError, shown_tex, tex_to_mathml
 from eduhub.rendering.parser import PARSER, fence_language, plain_text
 from eduhub.rendering.quizzes import QUIZ_INFO, Quiz, parse_quiz
 from eduhub.rendering.results import LinkRef, Problem, Rendered, Resolver, Severity, TocEntry
@@ -38,8 +40,12 @@ def render_markdown(
     ``line_offset`` is the number of lines before the body in the file (the front matter), so
     problems carry lines of the original file. Without a resolver, relative links and images
     are counted but left as written and never reported, and nothing counts as resolved.
+    A lesson past the size limits (``limits.py``) is not parsed: its errors say where.
     """
     source = _SURROGATES.sub("\ufffd", source)
+    too_large = check_limits(source, line_offset=line_offset)
+    if too_large:
+        return _unparsed(source, too_large)
     env: dict[str, Any] = {}
     tokens = PARSER.parse(source, env)
     lines = _NEWLINES.sub("\n", source).replace("\0", "\ufffd").split("\n")
@@ -66,6 +72,29 @@ def render_markdown(
     )
 
 
+def _unparsed(source: str, problems: list[Problem]) -> Rendered:
+    """A lesson too large to parse: its source as preformatted text, and why."""
+    notice = "This lesson is too large to show formatted: " + "; ".join(p.message for p in problems)
+    html = (
+        f'<p class="render-refused">{escapeHtml(notice)}.</p>\n'
+        f'<pre tabindex="0"><code>{escapeHtml(source)}</code></pre>\n'
+    )
+    return Rendered(
+        html=html,
+        toc=(),
+        text="",  # never imported: the errors refuse it
+        headings=(),
+        problems=tuple(problems),
+        math_rendered=0,
+        math_failed=0,
+        images=0,
+        images_resolved=0,
+        links=0,
+        links_resolved=0,
+        admonitions=0,
+    )
+
+
 class _Lines:
     """The source lines of one block, to find which line an inline link or formula is on."""
 
@@ -78,6 +107,8 @@ class _Lines:
             self.first, self.end = line_map[0], max(line_map[1], line_map[0] + 1)
         self.text: str | None = None  # joined only when something needs locating
         self.cursor = 0  # repeated targets in one block are found in order
+        # Newlines before ``counted_to``, so each lookup counts only the text after the last.
+        self.counted_to = self.newlines = 0
 
     def locate(self, *candidates: str) -> int:
         """0-based source line of the first candidate found, else the block's first line."""
@@ -91,8 +122,15 @@ class _Lines:
                 found = self.text.find(needle, start)
                 if found >= 0:
                     self.cursor = found + len(needle)
-                    return self.first + self.text.count("\n", 0, found)
+                    return self.first + self._line_of(found)
         return self.first
+
+    def _line_of(self, offset: int) -> int:
+        if offset < self.counted_to:
+            self.counted_to = self.newlines = 0
+        self.newlines += self.text.count("\n", self.counted_to, offset)  # type: ignore[union-attr]
+        self.counted_to = offset
+        return self.newlines
 
 
 class _Walk:
@@ -279,8 +317,7 @@ class _Walk:
             token.meta["html"] = tex_to_mathml(tex, display=display)
         except MathError as error:
             self.math_failed += 1
-            shown = tex if len(tex) <= 40 else tex[:39] + "…"
-            self.report(line, "warning", f"could not render math: {error} in {shown!r}")
+            self.report(line, "warning", f"could not render math `{shown_tex(tex)}`: {error}")
         else:
             self.math_rendered += 1
 

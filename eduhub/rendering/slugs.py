@@ -24,3 +24,26 @@ def slugify(title: str) -> str:
     slug = _DASHES.sub("-", "".join(kept)).strip("-")
     # An empty id would be invalid HTML and useless as a fragment.
     return slug or "section"
+
+
+class UniqueSlugs:
+    """Hands out heading ids, de-duplicated as ``a``, ``a-1``, ``a-2`` in document order.
+
+    mdit-py-plugins' ``unique_slug`` tries ``a-1``, ``a-2``… from 1 for every heading, so a
+    lesson of 50,000 identical headings made 1.25 billion tries. Remembering where each base
+    slug's counter stopped gives the same ids with every try made once.
+    """
+
+    def __init__(self, taken: set[str] | None = None) -> None:
+        self.taken: set[str] = set(taken or ())
+        self._next: dict[str, int] = {}
+
+    def add(self, slug: str) -> str:
+        unique = slug
+        n = self._next.get(slug, 1)
+        while unique in self.taken:
+            unique = f"{slug}-{n}"
+            n += 1
+        self._next[slug] = n
+        self.taken.add(unique)
+        return unique

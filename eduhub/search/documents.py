@@ -175,24 +175,16 @@ def from_course(course: Course) -> SearchDocument:
     )
 
 
-def documents_from_session(session: Session) -> Iterator[SearchDocument]:
-    """Every live lesson of a live course, then every live course, for a full rebuild.
+def lessons_by_id(session: Session, ids: Iterable[int]) -> Iterator[Lesson]:
+    """The lessons with these ids, in id order, loaded in batches with all a document needs.
 
-    Lessons come in batches with their revision, course, organization and module loaded in a
-    fixed number of queries per batch; the identity map only holds weak references, so memory
-    stays bounded by one batch.
+    Each batch takes a fixed number of queries (revision, course, organization, module); the
+    identity map only holds weak references, so memory stays bounded by one batch.
     """
-    lesson_ids = list(
-        session.scalars(
-            select(Lesson.id)
-            .join(Course, Lesson.course_id == Course.id)
-            .where(Lesson.retired_at.is_(None), Course.retired_at.is_(None))
-            .order_by(Lesson.id)
-        )
-    )
-    for start in range(0, len(lesson_ids), BATCH_SIZE):
-        batch = lesson_ids[start : start + BATCH_SIZE]
-        lessons = session.scalars(
+    ids = sorted(ids)
+    for start in range(0, len(ids), BATCH_SIZE):
+        batch = ids[start : start + BATCH_SIZE]
+        yield from session.scalars(
             select(Lesson)
             .where(Lesson.id.in_(batch))
             .order_by(Lesson.id)
@@ -210,20 +202,40 @@ def documents_from_session(session: Session) -> Iterator[SearchDocument]:
                 joinedload(Lesson.course).selectinload(Course.subject_rows),
             )
         ).unique()
-        for lesson in lessons:
-            yield from_lesson(lesson)
 
-    courses = session.scalars(
-        select(Course)
-        .where(Course.retired_at.is_(None))
-        .order_by(Course.id)
-        .options(
-            joinedload(Course.organization),
-            selectinload(Course.subject_rows),
-            selectinload(Course.modules).selectinload(Module.lessons),
-        )
-    ).unique()
-    for course in courses:
+
+def _courses(session: Session, *where: Any) -> Iterator[Course]:
+    return iter(
+        session.scalars(
+            select(Course)
+            .where(*where)
+            .order_by(Course.id)
+            .options(
+                joinedload(Course.organization),
+                selectinload(Course.subject_rows),
+                selectinload(Course.modules).selectinload(Module.lessons),
+            )
+        ).unique()
+    )
+
+
+def courses_by_id(session: Session, ids: Iterable[int]) -> Iterator[Course]:
+    """The courses with these ids (retired ones too), loaded with all a document needs."""
+    ids = sorted(ids)
+    for start in range(0, len(ids), BATCH_SIZE):
+        yield from _courses(session, Course.id.in_(ids[start : start + BATCH_SIZE]))
+
+
+def documents_from_session(session: Session) -> Iterator[SearchDocument]:
+    """Every live lesson of a live course, then every live course, for a full rebuild."""
+    lesson_ids = session.scalars(
+        select(Lesson.id)
+        .join(Course, Lesson.course_id == Course.id)
+        .where(Lesson.retired_at.is_(None), Course.retired_at.is_(None))
+    )
+    for lesson in lessons_by_id(session, lesson_ids):
+        yield from_lesson(lesson)
+    for course in _courses(session, Course.retired_at.is_(None)):
         yield from_course(course)
 
 

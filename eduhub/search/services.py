@@ -12,16 +12,10 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
-from eduhub.search.index import (
-    FACETS,
-    CompiledQuery,
-    IndexMissing,
-    IndexStore,
-    Ranked,
-    SearchView,
-    compile_query,
-    vocabulary_form,
-)
+from eduhub.search.query import CompiledQuery, compile_query, vocabulary_form
+from eduhub.search.schema import FACETS
+from eduhub.search.store import IndexMissing, IndexStore
+from eduhub.search.view import Ranked, SearchView
 
 log = logging.getLogger(__name__)
 

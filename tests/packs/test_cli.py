@@ -150,13 +150,14 @@ def test_an_unreadable_database_is_one_line_and_exit_one(tmp_path: Path) -> None
 def test_a_failure_midway_rolls_the_import_back(runner, db, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from eduhub.packs import importer
 
-    real = importer.bump_generation
+    real = importer.import_tree
 
-    def fail_after_writing(session):  # type: ignore[no-untyped-def]
-        real(session)
+    def fail_after_writing(session, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real(session, *args, **kwargs)
+        session.flush()
         raise RuntimeError("late failure")
 
     write_pack(tmp_path, lessons=2)
-    monkeypatch.setattr(importer, "bump_generation", fail_after_writing)
+    monkeypatch.setattr(importer, "import_tree", fail_after_writing)
     runner.invoke(args=["content", "import", str(tmp_path)])
     assert db.session.scalars(select(Lesson)).all() == []

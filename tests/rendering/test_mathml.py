@@ -86,7 +86,7 @@ def test_bad_inline_math_is_code_and_a_warning_on_its_exact_line() -> None:
         Problem(
             15,
             "warning",
-            "could not render math: missing super script or subscript in 'x^'",
+            "could not render math `x^`: superscript with nothing after `^`",
         ),
     )
     assert (rendered.math_rendered, rendered.math_failed) == (0, 1)
@@ -100,7 +100,9 @@ def test_bad_display_math_reports_the_line_of_its_opening_dollars() -> None:
         '<code class="math-error">\\frac{1}{</code></div>' in (rendered.html)
     )
     assert [(problem.line, problem.severity) for problem in rendered.problems] == [(3, "warning")]
-    assert rendered.problems[0].message.startswith("could not render math: ")
+    assert rendered.problems[0].message == (
+        "could not render math `\\frac{1}{`: unbalanced braces: a `{` is never closed"
+    )
     assert (rendered.math_rendered, rendered.math_failed) == (1, 1)
 
 
@@ -149,7 +151,7 @@ def test_comparison_signs_inside_text_are_fine() -> None:
 
 
 def test_tex_to_mathml_raises_math_error_for_converter_failures() -> None:
-    with pytest.raises(MathError, match="missing super script"):
+    with pytest.raises(MathError, match="superscript with nothing after"):
         tex_to_mathml("x^", display=False)
     with pytest.raises(MathError, match="empty formula"):
         tex_to_mathml("  ", display=True)
@@ -163,3 +165,52 @@ def test_tex_to_mathml_output_has_one_presentation_child_and_the_annotation() ->
         r'<annotation encoding="application/x-tex">a\+b</annotation></semantics></math>',
         mathml,
     )
+
+
+@pytest.mark.parametrize(
+    ("tex", "message"),
+    [
+        (r"\frac{1}{", "unbalanced braces: a `{` is never closed"),
+        (r"x}", "unbalanced braces: a `}` closes nothing"),
+        (r"\frac{1}", r"`\frac` needs two arguments, as in `\frac{a}{b}`"),
+        (r"\binom n", r"`\binom` needs two arguments, as in `\binom{a}{b}`"),
+        (r"\sqrt[3]", r"`\sqrt` needs an argument, as in `\sqrt{x}`"),
+        (r"\foo{x} + 1", r"unknown command `\foo`"),
+        (r"x^", "superscript with nothing after `^`"),
+        (r"a_{i}^{2}_", "subscript with nothing after `_`"),
+        (r"\left( x_ \right)", "subscript with nothing after `_`"),
+        (r"x^2^3", "two superscripts on one symbol: group them, as in `x^{ab}` or `{x^a}^b`"),
+        (r"x_a_b", "two subscripts on one symbol: group them, as in `x_{ab}` or `{x_a}_b`"),
+        (r"\left( x", r"`\left` without a matching `\right`"),
+        (r"x \right)", r"`\right` without a matching `\left`"),
+        (r"\begin{matrix} a & b", r"`\begin{matrix}` without `\end{matrix}`"),
+        (r"a \over", r"`\over` needs something after it"),
+    ],
+)
+def test_broken_tex_says_what_is_wrong_in_plain_words(tex: str, message: str) -> None:
+    with pytest.raises(MathError) as caught:
+        tex_to_mathml(tex, display=False)
+    assert str(caught.value) == message
+    assert "token" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "tex",
+    [r"\frac12", r"\sqrt[3]{x}", r"\{x\}", r"a\_b", r"\sum\limits_{i=0}^{n} i", r"\binom{n}{k}"],
+)
+def test_valid_tex_that_looks_unusual_still_converts(tex: str) -> None:
+    assert "<math" in tex_to_mathml(tex, display=False)
+
+
+def test_a_broken_formula_is_reported_on_its_line_and_shown_as_its_source() -> None:
+    source = "# Fractions\n\nHalf is $\\frac{1}{2}$.\n\nA third is\n$\\frac{1}{$ and\nmore.\n"
+    rendered = render_markdown(source, line_offset=4)
+    assert rendered.problems == (
+        Problem(
+            10,
+            "warning",
+            "could not render math `\\frac{1}{`: unbalanced braces: a `{` is never closed",
+        ),
+    )
+    assert '<code class="math-error">\\frac{1}{</code>' in rendered.html
+    assert (rendered.math_rendered, rendered.math_failed) == (1, 1)

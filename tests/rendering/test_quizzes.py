@@ -324,7 +324,7 @@ def test_problems_in_inline_markdown_are_warnings_at_their_line() -> None:
         (5, "link with scheme 'javascript:' removed"),
     ]
     assert problems[-1].line == 7
-    assert problems[-1].message.startswith("could not render math: ")
+    assert problems[-1].message.startswith("could not render math `")
     question = quiz.questions[0]
     assert "<img" not in question.prompt_html
     assert '<span class="image-missing">a chart</span>' in question.prompt_html

@@ -21,7 +21,7 @@ from eduhub.packs.model import PackTree
 from eduhub.packs.reader import load_tree
 from eduhub.search import services
 from eduhub.search.documents import SearchDocument, documents_from_tree
-from eduhub.search.index import IndexStore
+from eduhub.search.store import IndexStore
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"

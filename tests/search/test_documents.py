@@ -17,8 +17,8 @@ from eduhub.search.documents import (
     documents_from_tree,
     from_lesson_spec,
 )
-from eduhub.search.index import IndexStore
 from eduhub.search.services import search
+from eduhub.search.store import IndexStore
 from tests.factories import write_course, write_lesson, write_org
 
 LESSON_BODY = """# Maps

@@ -11,19 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from eduhub.search.index import (
-    ANALYZERS,
-    IndexBusy,
-    IndexMissing,
-    IndexStore,
-    SearchView,
-    compile_query,
-    edit_distance,
-    excerpt_of,
-    language_variant,
-    snippet_html,
-    word_forms,
-)
+from eduhub.search.analysis import ANALYZERS, language_variant, word_forms
+from eduhub.search.highlight import snippet_html
+from eduhub.search.query import compile_query, edit_distance
+from eduhub.search.schema import excerpt_of
+from eduhub.search.store import IndexBusy, IndexMissing, IndexStore
+from eduhub.search.view import SearchView
 from tests.search.samples import corpus, doc
 
 

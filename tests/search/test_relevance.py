@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from eduhub.search.index import IndexStore
+from eduhub.search.store import IndexStore
 from tests.search import relevance
 from tests.search.relevance import Outcome, Summary
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from eduhub.search import services
-from eduhub.search.index import IndexStore
 from eduhub.search.services import SearchResults, clean_query, search
+from eduhub.search.store import IndexStore
 from tests.search.samples import corpus, doc
 
 
