@@ -15,6 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from eduhub.api import bp as api_bp
     from eduhub.catalog import media
     from eduhub.catalog.views import bp as catalog_bp
+    from eduhub.classrooms import models as _classroom_models  # noqa: F401  (tables for migrations)
     from eduhub.conditional import init_app as conditional_init_app
     from eduhub.health import bp as health_bp
     from eduhub.lessonpage import init_app as lessonpage_init_app

@@ -1,0 +1,1 @@
+"""Classes, their members and assignments: what teachers run for their learners."""
