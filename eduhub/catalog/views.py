@@ -23,6 +23,7 @@ from eduhub.catalog import services
 from eduhub.catalog.models import Lesson
 from eduhub.catalog.services import BadRequest, CatalogFilters, NotFound
 from eduhub.extensions import db
+from eduhub.guards import int_arg
 from eduhub.progress import quizzes
 from eduhub.progress import services as progress_services
 
@@ -121,7 +122,7 @@ def lesson(uid: str) -> Response:
     except NotFound:
         abort(404, description="No lesson with that id.")
     results = {}
-    attempt_id = request.args.get("attempt", type=int)
+    attempt_id = int_arg("attempt")
     if attempt_id and current_user.is_authenticated:
         shown = progress_services.graded_attempt(db.session, current_user.id, attempt_id)
         if shown is not None:
@@ -154,7 +155,7 @@ def lesson_page(found: Lesson, quiz_results: dict[str, Any]) -> str:
 def history(uid: str) -> str:
     try:
         found = services.get_lesson(uid)
-        number = request.args.get("revision", type=int)
+        number = int_arg("revision")
         shown = services.get_revision(found, number) if number else None
     except NotFound:
         abort(404, description="No such lesson or revision.")
