@@ -47,6 +47,14 @@ def _remember_write(session: Session, _context: Any) -> None:
     session.info[_WROTE] = True
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _remember_statement_write(state: Any) -> None:
+    # session.execute(insert(...).on_conflict_do_update(...)) writes without a flush: the
+    # progress upserts do, and the edge must commit them too.
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
     session.info.pop(_WROTE, None)
