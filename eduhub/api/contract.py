@@ -210,7 +210,7 @@ def document(app: Flask) -> dict[str, Any]:
                 answers[str(code)] = {"description": _REASONS.get(code, "Error"), **error}
             answers["default"] = {"description": "An error, as JSON", **error}
             entry: dict[str, Any] = {
-                "operationId": f"{rule.endpoint.removeprefix('api.')}",
+                "operationId": rule.endpoint.removeprefix("api."),
                 "summary": op.summary,
                 "parameters": parameters,
                 "responses": answers,

@@ -9,7 +9,6 @@ here, not in the ORM models); request models are strict, so ``"seconds": "10"`` 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from flask import request, url_for
@@ -560,14 +559,3 @@ class QuizResultOut(Response):
                 for q in result.questions
             ],
         )
-
-
-def every_model() -> Iterable[type[BaseModel]]:
-    """Every model above, for the OpenAPI document's components."""
-    return [
-        value
-        for value in globals().values()
-        if isinstance(value, type)
-        and issubclass(value, BaseModel)
-        and value not in (Response, Body, BaseModel)
-    ]
