@@ -270,3 +270,35 @@ def test_sign_in_limit_is_shared_by_two_app_instances_through_redis(
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
+
+
+def test_a_redis_outage_after_start_falls_back_to_counting_in_the_process(
+    tmp_path: Path, postgres_url: str | None, client_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sign-ins neither fail with a 500 nor go unlimited while Redis is away."""
+    import redis
+
+    app = _redis_app(tmp_path, postgres_url)
+
+    def unreachable(*_args: object, **_kwargs: object) -> None:
+        raise redis.exceptions.ConnectionError("Redis went away")
+
+    # The limiter is one object per process: put its "storage is dead" mark back afterwards.
+    monkeypatch.setattr(limiter, "_storage_dead", False)
+    for name in ("incr", "get", "get_expiry", "clear"):
+        monkeypatch.setattr(limiter.storage, name, unreachable)
+    monkeypatch.setattr(limiter.storage, "check", lambda: False)
+    with app.app_context():
+        from eduhub.extensions import db
+
+        db.create_all()
+        try:
+            client = app.test_client()
+            client.environ_base["REMOTE_ADDR"] = client_address
+            form = {"username": "nobody", "password": "wrong password"}
+            codes = [client.post("/login", data=form).status_code for _ in range(6)]
+            assert codes == [200] * 5 + [429]
+        finally:
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
