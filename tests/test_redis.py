@@ -302,3 +302,26 @@ def test_a_redis_outage_after_start_falls_back_to_counting_in_the_process(
             db.session.remove()
             db.drop_all()
             db.engine.dispose()
+
+
+def test_gunicorn_entry_point_reports_a_bad_storage_uri_in_one_line(tmp_path: Path) -> None:
+    """``gunicorn wsgi:app`` loads this module in each worker; exit 4 stops gunicorn's master."""
+    environ = dict(os.environ)
+    environ.update(
+        EDUHUB_RATELIMIT_STORAGE_URI="bogus://somewhere",
+        EDUHUB_INSTANCE_PATH=str(tmp_path / "instance"),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=PROJECT,
+    )
+    assert result.returncode == 4
+    assert result.stderr.strip().splitlines() == [
+        "eduhub: EDUHUB_RATELIMIT_STORAGE_URI='bogus://somewhere' is not a storage EduHub can "
+        "count rate limits in (unknown storage scheme : bogus://somewhere); use memory:// or "
+        "redis://host:6379"
+    ]
