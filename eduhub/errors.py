@@ -23,7 +23,11 @@ def _wants_json() -> bool:
 def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     if _wants_json():
-        response = jsonify(error={"code": code, "name": error.name, "message": error.description})
+        detail = {"code": code, "name": error.name, "message": error.description}
+        fields = getattr(error, "fields", None)  # api.contract.InvalidBody names bad fields
+        if fields:
+            detail["fields"] = fields
+        response = jsonify(error=detail)
     else:
         template = "errors/404.html" if code == 404 else "errors/error.html"
         response = make_response(render_template(template, error=error, code=code))

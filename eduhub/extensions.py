@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask
 from flask_limiter import Limiter
@@ -11,6 +12,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from limits.errors import ConfigurationError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -37,7 +39,7 @@ def init_app(app: Flask) -> None:
     db.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
-    limiter.init_app(app)
+    _init_limiter(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     with app.app_context():
         engine: Engine = db.engine
@@ -49,3 +51,49 @@ def _migrations_dir() -> Any:
     from eduhub.config import PROJECT_ROOT
 
     return PROJECT_ROOT / "migrations"
+
+
+def _init_limiter(app: Flask) -> None:
+    """Attach the rate limiter, refusing to start on a storage it cannot use.
+
+    A mistyped or unreachable ``EDUHUB_RATELIMIT_STORAGE_URI`` would otherwise start fine and
+    then fail every sign-in; a missing driver would stop the app with a bare traceback.
+    """
+    from eduhub.config import ConfigError
+
+    uri = str(app.config["RATELIMIT_STORAGE_URI"])
+    shown = _without_password(uri)
+    # A Redis outage later on degrades to per-process counting instead of failing sign-ins.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # Explicit: the limiter is one object for every app in a process (tests make many), and it
+    # would otherwise keep the last app's RATELIMIT_ENABLED as its default.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as exc:
+        if "prerequisite not available" in str(exc) or "minimum version of" in str(exc):
+            raise ConfigError(
+                f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} needs a driver that is not installed "
+                f"({exc.args[0].split('.')[0]}): pip install -e '.[redis]' (docs/deployment.md)"
+            ) from exc
+        raise ConfigError(
+            f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} is not a storage EduHub can count rate "
+            f"limits in ({exc}); use memory:// or redis://host:6379"
+        ) from exc
+    except ValueError as exc:  # a malformed URL, such as a port that is not a number
+        raise ConfigError(
+            f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} is not a valid URL: {exc}"
+        ) from exc
+    if limiter.enabled and not limiter.storage.check():
+        raise ConfigError(
+            f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} does not answer: is Redis running there?"
+        )
+
+
+def _without_password(uri: str) -> str:
+    """``uri`` with any password masked, fit for an error message."""
+    parts = urlsplit(uri)
+    if not parts.password:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

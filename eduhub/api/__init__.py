@@ -1,4 +1,4 @@
-"""JSON API v1: the read side of the catalog."""
+"""JSON API v1: the catalog, search and the learner's progress; its contract is in schemas.py."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from eduhub.api import courses, lessons, me, search  # noqa: E402, F401  (routes register on bp)
+from eduhub.api import courses, lessons, me, openapi, search  # noqa: E402, F401  (routes register on bp)

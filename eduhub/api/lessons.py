@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, jsonify, request
+from flask import abort
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from eduhub.api import bp, serializers
+from eduhub.api import bp, schemas
+from eduhub.api.contract import operation, parse_body, respond
 from eduhub.api.me import require_user
 from eduhub.catalog import services
 from eduhub.catalog.models import Lesson
@@ -24,85 +25,76 @@ def _lesson_or_404(uid: str) -> Lesson:
 
 
 @bp.get("/lessons/<path:uid>")
+@operation(
+    "One lesson: metadata, HTML, attribution, revision", schemas.LessonDetailOut, errors=(404,)
+)
 def lesson(uid: str) -> ResponseReturnValue:
-    try:
-        found = services.get_lesson(uid)
-    except NotFound:
-        abort(404, description=f"no lesson '{uid}'")
-    return jsonify(serializers.lesson_detail(found))
+    return respond(schemas.LessonDetailOut.of(_lesson_or_404(uid)))
 
 
 @bp.post("/lessons/<path:uid>/complete")
+@operation(
+    "Complete a lesson (idempotent)",
+    schemas.CompletionOut,
+    errors=(400, 401, 404),
+    signed_in=True,
+)
 def complete(uid: str) -> ResponseReturnValue:
     """Idempotent: completing twice keeps the first completion time."""
     user_id = require_user()
     lesson = _lesson_or_404(uid)
     outcome = progress.mark_complete(db.session, user_id, lesson)
-    db.session.commit()
     row = outcome.progress
-    return jsonify(
-        lesson=lesson.uid,
-        status=row.status,
-        completed_at=row.completed_at.isoformat() if row.completed_at else None,
-        course_completed=outcome.course_completion is not None,
+    return respond(
+        schemas.CompletionOut(
+            lesson=lesson.uid,
+            status=row.status,
+            completed_at=row.completed_at.isoformat() if row.completed_at else None,
+            course_completed=outcome.course_completion is not None,
+        )
     )
 
 
 @bp.post("/lessons/<path:uid>/progress")
+@operation(
+    "Report time on page and the last heading reached",
+    schemas.Ok,
+    body=schemas.ProgressReport,
+    errors=(400, 401, 404),
+    signed_in=True,
+)
 def report_progress(uid: str) -> ResponseReturnValue:
     """Time on page and last heading, from the optional page script."""
     user_id = require_user()
     lesson = _lesson_or_404(uid)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(400, description='send a JSON object: {"seconds": 30, "heading": "anchor"}')
-    seconds = data.get("seconds", 0)
-    heading = data.get("heading")
-    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 0:
-        abort(400, description="seconds must be a whole number of seconds, 0 or more")
-    if heading is not None and not isinstance(heading, str):
-        abort(400, description="heading must be a heading anchor (text) or null")
-    progress.record_activity(db.session, user_id, lesson.uid, seconds, heading)
-    db.session.commit()
-    return jsonify(ok=True)
+    report = parse_body(schemas.ProgressReport, '{"seconds": 30, "heading": "anchor"}')
+    progress.record_activity(db.session, user_id, lesson.uid, report.seconds, report.heading)
+    return respond(schemas.Ok(ok=True))
 
 
 @bp.post("/lessons/<path:uid>/quiz")
+@operation(
+    "Grade a quiz; a signed-in learner's attempt is stored",
+    schemas.QuizResultOut,
+    body=schemas.QuizSubmission,
+    errors=(400, 404),
+)
 def quiz(uid: str) -> ResponseReturnValue:
     """Answers in, score and feedback out. Signed-in attempts are stored; guests' are not."""
     lesson = _lesson_or_404(uid)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("answers", {}), dict):
-        abort(400, description='send {"quiz": "quiz-id", "answers": {"question-id": ["a"]}}')
+    data = parse_body(
+        schemas.QuizSubmission, '{"quiz": "quiz-id", "answers": {"question-id": ["a"]}}'
+    )
     available = quizzes.revision_quizzes(lesson.current_revision)
-    chosen = available.get(str(data.get("quiz", "")))
+    chosen = available.get(data.quiz)
     if chosen is None:
-        abort(404, description=f"lesson '{uid}' has no quiz {data.get('quiz')!r}")
+        abort(404, description=f"lesson '{uid}' has no quiz {data.quiz!r}")
     user_id = current_user.id if current_user.is_authenticated else None
     try:
         outcome = progress.submit_quiz(
-            db.session, user_id, lesson, chosen, quizzes.submitted_answers(data.get("answers", {}))
+            db.session, user_id, lesson, chosen, quizzes.submitted_answers(data.answers)
         )
     except progress.IncompleteSubmission as refused:
         abort(400, description=f"{refused} Unanswered: {', '.join(refused.unanswered)}.")
-    result = outcome.result
     stored = outcome.attempt.id if outcome.attempt is not None else None
-    return jsonify(
-        quiz=chosen.id,
-        score=result.score,
-        correct=result.correct_count,
-        total=result.total,
-        passed=result.passed,
-        stored_attempt=stored,
-        questions=[
-            {
-                "id": q.question_id,
-                "correct": q.correct,
-                "answered": q.answered,
-                "feedback_html": list(q.feedback_html),
-                # "" until the quiz's author lets the answers be shown (reveal: in the quiz)
-                "expected_html": q.expected_html if outcome.reveal else "",
-            }
-            for q in result.questions
-        ],
-    )
+    return respond(schemas.QuizResultOut.of(chosen, outcome.result, stored, reveal=outcome.reveal))

@@ -2,47 +2,31 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from eduhub.api import bp
+from eduhub.api import bp, schemas
+from eduhub.api.contract import operation, parse_query, respond
 from eduhub.search import services, sync
-from eduhub.search.views import search_arguments
 
 
 @bp.get("/search")
+@operation(
+    "Lessons and courses matching words, with facets",
+    schemas.SearchResultsOut,
+    query=schemas.SearchQuery,
+    errors=(400,),
+)
 def search() -> ResponseReturnValue:
-    store = sync.store_for()
-    results = services.search(store, request.args.get("q", ""), **search_arguments(request.args))  # type: ignore[arg-type]
-    return jsonify(
-        query=results.query,
-        total=results.total,
-        page=results.page,
-        pages=results.pages,
-        per_page=results.per_page,
-        hits=[
-            {
-                "id": hit.id,
-                "kind": hit.kind,
-                "title": hit.title,
-                "url": request.host_url.rstrip("/") + hit.url,
-                "snippet": hit.snippet,
-                "score": round(hit.score, 4),
-                "course": hit.course,
-                "course_title": hit.course_title,
-                "organization": hit.org,
-                "organization_name": hit.org_name,
-                "language": hit.language,
-            }
-            for hit in results.hits
-        ],
-        facets={
-            name: [{"value": v, "count": c} for v, c in values]
-            for name, values in results.facets.items()
-        },
-        filters=results.filters,
-        suggestion=results.suggestion,
-        fuzzy_used=results.fuzzy_used,
-        message=results.message,
-        generation=results.generation,
+    args = parse_query(schemas.SearchQuery)
+    results = services.search(
+        sync.store_for(),
+        args.q,
+        lang=args.lang or None,
+        subject=args.subject or None,
+        level=args.level or None,
+        org=args.org or None,
+        course=args.course or None,
+        page=args.page,
+        sort=args.sort,
     )
+    return respond(schemas.SearchResultsOut.of(results))

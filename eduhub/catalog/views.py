@@ -18,6 +18,7 @@ from flask import (
 
 from eduhub.catalog import services
 from eduhub.catalog.services import BadRequest, CatalogFilters, NotFound
+from eduhub.guards import int_arg
 
 bp = Blueprint("catalog", __name__)
 
@@ -60,7 +61,7 @@ def organization(slug: str) -> str:
 def history(uid: str) -> str:
     try:
         found = services.get_lesson(uid)
-        number = request.args.get("revision", type=int)
+        number = int_arg("revision")
         shown = services.get_revision(found, number) if number else None
     except NotFound:
         abort(404, description="No such lesson or revision.")

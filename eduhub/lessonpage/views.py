@@ -19,6 +19,7 @@ from eduhub.catalog.models import Lesson
 from eduhub.catalog.services import NotFound
 from eduhub.conditional import make_conditional
 from eduhub.extensions import csrf, db
+from eduhub.guards import int_arg
 from eduhub.lessonpage.parts import LessonView, compose
 from eduhub.progress import quizzes
 from eduhub.progress import services as progress
@@ -94,7 +95,7 @@ def lesson(uid: str) -> Response:
     user_id = _user_id()
     states = {}
     # ?attempt= shows one of the learner's stored attempts graded; without it, clean forms.
-    attempt_id = request.args.get("attempt", type=int)
+    attempt_id = int_arg("attempt")
     if attempt_id and user_id is not None:
         shown = progress.graded_attempt(db.session, user_id, attempt_id)
         if shown is not None:
