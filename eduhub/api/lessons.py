@@ -11,6 +11,7 @@ from eduhub.api.me import require_user
 from eduhub.catalog import services
 from eduhub.catalog.models import Lesson
 from eduhub.catalog.services import NotFound
+from eduhub.classrooms import services as classrooms
 from eduhub.extensions import db
 from eduhub.progress import quizzes
 from eduhub.progress import services as progress
@@ -87,6 +88,7 @@ def quiz(uid: str) -> ResponseReturnValue:
         abort(400, description=f"{refused} Unanswered: {', '.join(refused.unanswered)}.")
     result = outcome.result
     stored = outcome.attempt.id if outcome.attempt is not None else None
+    reveal = classrooms.answers_shown(db.session, user_id, lesson.uid, outcome.reveal)
     return jsonify(
         quiz=chosen.id,
         score=result.score,
@@ -101,7 +103,7 @@ def quiz(uid: str) -> ResponseReturnValue:
                 "answered": q.answered,
                 "feedback_html": list(q.feedback_html),
                 # "" until the quiz's author lets the answers be shown (reveal: in the quiz)
-                "expected_html": q.expected_html if outcome.reveal else "",
+                "expected_html": q.expected_html if reveal else "",
             }
             for q in result.questions
         ],
