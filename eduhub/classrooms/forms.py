@@ -9,12 +9,13 @@ from wtforms import (
     DateField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from eduhub.accounts.forms import Form
@@ -119,7 +120,10 @@ class AssignmentDetailsForm(Form):
     )
     audience = RadioField(
         "Who is it for?",
-        choices=[(WHOLE_CLASS, "The whole class"), (SOME_LEARNERS, "Only the learners I tick")],
+        choices=[
+            SelectChoice(WHOLE_CLASS, "The whole class"),
+            SelectChoice(SOME_LEARNERS, "Only the learners I tick"),
+        ],
         default=WHOLE_CLASS,
         validators=[InputRequired("Choose who the assignment is for.")],
     )
@@ -138,8 +142,8 @@ class AssignmentDetailsForm(Form):
     score_rule = RadioField(
         "Which attempt counts",
         choices=[
-            (ScoreRule.BEST.value, "The best of the attempts that count"),
-            (ScoreRule.LAST.value, "The last of the attempts that count"),
+            SelectChoice(ScoreRule.BEST.value, "The best of the attempts that count"),
+            SelectChoice(ScoreRule.LAST.value, "The last of the attempts that count"),
         ],
         default=ScoreRule.BEST.value,
         validators=[InputRequired("Choose which attempt counts.")],
@@ -147,9 +151,9 @@ class AssignmentDetailsForm(Form):
     answer_reveal = RadioField(
         "When the right answers are shown",
         choices=[
-            (AnswerReveal.AFTER_SUBMISSION.value, "After each submission"),
-            (AnswerReveal.AFTER_DUE.value, "After the due date"),
-            (AnswerReveal.NEVER.value, "Never"),
+            SelectChoice(AnswerReveal.AFTER_SUBMISSION.value, "After each submission"),
+            SelectChoice(AnswerReveal.AFTER_DUE.value, "After the due date"),
+            SelectChoice(AnswerReveal.NEVER.value, "Never"),
         ],
         default=AnswerReveal.AFTER_SUBMISSION.value,
         validators=[InputRequired("Choose when the answers are shown.")],
@@ -157,7 +161,7 @@ class AssignmentDetailsForm(Form):
 
     def validate_learners(self, field: MultiCheckboxField) -> None:
         if self.audience.data == SOME_LEARNERS and not field.data:
-            raise ValueError("Tick at least one learner, or choose the whole class.")
+            raise ValidationError("Tick at least one learner, or choose the whole class.")
 
 
 class AssignmentForm(AssignmentDetailsForm):
@@ -166,9 +170,9 @@ class AssignmentForm(AssignmentDetailsForm):
     scope = RadioField(
         "What to assign",
         choices=[
-            (Scope.COURSE.value, "The whole course"),
-            (Scope.MODULES.value, "The modules I tick"),
-            (Scope.LESSONS.value, "The lessons I tick"),
+            SelectChoice(Scope.COURSE.value, "The whole course"),
+            SelectChoice(Scope.MODULES.value, "The modules I tick"),
+            SelectChoice(Scope.LESSONS.value, "The lessons I tick"),
         ],
         default=Scope.COURSE.value,
         validators=[InputRequired("Choose what to assign.")],
@@ -178,8 +182,8 @@ class AssignmentForm(AssignmentDetailsForm):
 
     def validate_modules(self, field: MultiCheckboxField) -> None:
         if self.scope.data == Scope.MODULES.value and not field.data:
-            raise ValueError("Tick at least one module.")
+            raise ValidationError("Tick at least one module.")
 
     def validate_lessons(self, field: MultiCheckboxField) -> None:
         if self.scope.data == Scope.LESSONS.value and not field.data:
-            raise ValueError("Tick at least one lesson.")
+            raise ValidationError("Tick at least one lesson.")

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from werkzeug import Response
+from wtforms import SelectChoice
 
 from eduhub.accounts.models import User
 from eduhub.accounts.permissions import Permission, permission_required
@@ -129,8 +130,8 @@ def index() -> ResponseReturnValue:
 @permission_required(Permission.CLASSROOM_MANAGE)
 def new() -> ResponseReturnValue:
     form = forms.ClassroomForm()
-    form.organization_id.choices = [(None, "None")] + [
-        (org.id, org.name) for org in services.organizations(db.session)
+    form.organization_id.choices = [SelectChoice(None, "None")] + [
+        SelectChoice(org.id, org.name) for org in services.organizations(db.session)
     ]
     if request.method == "GET" and _me().organization_id:
         form.organization_id.data = _me().organization_id
@@ -407,7 +408,7 @@ def _details(form: forms.AssignmentDetailsForm) -> dict[str, Any]:
 
 def _learner_choices(form: forms.AssignmentDetailsForm, classroom: Classroom) -> None:
     learners = services.members(db.session, classroom.id, MemberRole.LEARNER).items
-    form.learners.choices = [(m.user_id, m.user.display_name) for m in learners]
+    form.learners.choices = [SelectChoice(m.user_id, m.user.display_name) for m in learners]
 
 
 def _show_error(form: forms.Form, exc: services.ClassroomError) -> None:
@@ -440,8 +441,10 @@ def assign(class_id: int) -> ResponseReturnValue:
             error="Choose a course from the list.",
         ), 422
     form = forms.AssignmentForm()
-    form.modules.choices = [(m.id, m.title) for m in course.modules if m.lessons]
-    form.lessons.choices = [(le.uid, le.title) for m in course.modules for le in m.lessons]
+    form.modules.choices = [SelectChoice(m.id, m.title) for m in course.modules if m.lessons]
+    form.lessons.choices = [
+        SelectChoice(le.uid, le.title) for m in course.modules for le in m.lessons
+    ]
     _learner_choices(form, classroom)
     if form.validate_on_submit():
         spec = services.AssignmentSpec(
