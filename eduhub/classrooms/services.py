@@ -818,6 +818,21 @@ class QuizCount:
     rule: ScoreRule
     score: float | None
 
+    @property
+    def summary(self) -> str:
+        """``attempt 2 of 3, best score 80%``; attempts past the counted ones are practice."""
+        if self.attempts == 0:
+            text = "no attempt yet"
+        elif self.attempts_counted is not None and self.attempts > self.attempts_counted:
+            text = f"attempt {self.attempts} (only the first {self.attempts_counted} count)"
+        else:
+            text = f"attempt {self.attempts}"
+            if self.attempts_counted is not None:
+                text += f" of {self.attempts_counted}"
+        if self.score is not None:
+            text += f", {self.rule.value} score {self.score:g}%"
+        return text
+
 
 @dataclass(frozen=True)
 class LessonAssignment:
@@ -904,3 +919,26 @@ def answers_shown(
     if not rules:
         return author_reveal
     return all(reveal_allowed(rule, due_at, now) for rule, due_at in rules)
+
+
+def reveal_note(
+    assignments: Sequence[LessonAssignment], *, now: datetime | None = None
+) -> str | None:
+    """What the quiz says about its answers when a teacher's rule replaced the author's: the
+    strictest rule among the learner's assignments of the lesson (None: not assigned)."""
+    if not assignments:
+        return None
+    now = now or utcnow()
+    rules = [
+        (AnswerReveal(item.assignment.answer_reveal), item.assignment.due_at)
+        for item in assignments
+    ]
+    if any(rule is AnswerReveal.NEVER for rule, _ in rules):
+        return "Your teacher does not show the right answers to this quiz."
+    dues = [_as_utc(due) for rule, due in rules if rule is AnswerReveal.AFTER_DUE]
+    if any(due is None for due in dues):
+        return "Your teacher shows the right answers after the due date; none is set yet."
+    pending = [due for due in dues if due is not None and due > now]
+    if pending:
+        return f"Your teacher shows the right answers after the due date, {max(pending):%-d %B %Y}."
+    return None

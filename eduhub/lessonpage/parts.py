@@ -58,13 +58,10 @@ def class_assignment(view: LessonView) -> dict[str, Any]:
     """Classrooms: the reader's assignments that include this lesson (class, due date,
     instructions, whether it changed since), and how each of its quizzes counts."""
     if view.user_id is None:
-        return {"assignments": []}
+        return {"assignments": [], "reveal_note": None}
     quiz_ids = list(quizzes.revision_quizzes(view.lesson.current_revision))
-    return {
-        "assignments": classrooms.lesson_assignments(
-            db.session, view.user_id, view.lesson, quiz_ids
-        )
-    }
+    found = classrooms.lesson_assignments(db.session, view.user_id, view.lesson, quiz_ids)
+    return {"assignments": found, "reveal_note": classrooms.reveal_note(found)}
 
 
 LESSON_PARTS: tuple[Part, ...] = (content, learner_progress, class_assignment)
