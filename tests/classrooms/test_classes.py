@@ -116,6 +116,16 @@ def test_wrong_codes_are_rate_limited_per_user_and_address(app, db) -> None:  # 
     assert post(other, "/classes/join", {"code": room.join_code}).status_code == 302
 
 
+def test_probing_join_links_is_rate_limited_too(app, db) -> None:  # type: ignore[no-untyped-def]
+    room = classroom(db, teacher(db))
+    client = signed_in(app, learner(db))
+    statuses = [client.get(f"/join/WRONG{n:03}").status_code for n in range(11)]
+    assert statuses == [404] * 10 + [429]
+    assert "Too many wrong class codes" in client.get(f"/join/{room.join_code}").get_data(
+        as_text=True
+    )
+
+
 def test_successful_joins_do_not_count_against_the_limit(app, db) -> None:  # type: ignore[no-untyped-def]
     room = classroom(db, teacher(db))
     client = signed_in(app, learner(db))
