@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from eduhub.catalog import media
     from eduhub.catalog.views import bp as catalog_bp
     from eduhub.classrooms import models as _classroom_models  # noqa: F401  (tables for migrations)
+    from eduhub.classrooms.views import bp as classrooms_bp
     from eduhub.conditional import init_app as conditional_init_app
     from eduhub.health import bp as health_bp
     from eduhub.lessonpage import init_app as lessonpage_init_app
@@ -51,6 +52,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(health_bp)
     progress.init_app(app)
+    app.register_blueprint(classrooms_bp)
     lessonpage_init_app(app)
     conditional_init_app(app)
     app.cli.add_command(packs_cli.content)

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from werkzeug.routing import Rule
+from werkzeug.routing import IntegerConverter, Rule
 
 from eduhub.extensions import db
 from eduhub.guards import MAX_JSON_DEPTH
@@ -140,7 +140,11 @@ json_bodies = st.one_of(
 )
 
 
-def build_path(rule: Rule, values: dict[str, str]) -> str:
+#: Values for ``<int:…>`` segments: real small ids and ids too large for any database column.
+ids = st.one_of(st.integers(min_value=0, max_value=3), st.integers(min_value=0, max_value=2**80))
+
+
+def build_path(rule: Rule, values: dict[str, Any]) -> str:
     """``rule`` with each of its arguments replaced by a (percent-encoded) drawn value."""
     built = rule.build(values, append_unknown=False)
     assert built is not None
@@ -203,7 +207,12 @@ def fuzz_route(app: Flask, rule: Rule, method: str) -> None:
     @FUZZ_SETTINGS
     @given(data=st.data())
     def one(data: st.DataObject) -> None:
-        values = {name: data.draw(texts, label=name) for name in rule.arguments}
+        values = {
+            name: data.draw(
+                ids if isinstance(rule._converters[name], IntegerConverter) else texts, label=name
+            )
+            for name in rule.arguments
+        }
         path = build_path(rule, values)
         query = urlencode(data.draw(queries, label="query"))
         url = f"{path}?{query}" if query else path

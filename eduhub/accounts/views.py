@@ -82,8 +82,10 @@ def _reset_link(token: str) -> str:
 @bp.route("/signup", methods=["GET", "POST"])
 @limiter.limit(SIGN_UP_LIMIT, methods=["POST"])
 def signup() -> ResponseReturnValue:
+    # A class join link (or any page) that sent a visitor here takes them back after sign-up.
+    next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(url_for("accounts.profile"))
+        return redirect(next_url or url_for("accounts.profile"))
     form = forms.SignupForm()
     if form.validate_on_submit():
         try:
@@ -98,14 +100,14 @@ def signup() -> ResponseReturnValue:
         except services.AccountTakenMeanwhile as exc:
             # The failed INSERT spoiled the transaction; a 409 makes the edge roll it back.
             _add_error(form, exc)
-            return render_template("accounts/signup.html", form=form), 409
+            return render_template("accounts/signup.html", form=form, next_url=next_url), 409
         except services.InvalidAccountData as exc:
             _add_error(form, exc)
         else:
             login_user(user)
             flash(f"Welcome to EduHub, {user.display_name}. Your account is ready.", "success")
-            return redirect(url_for("accounts.profile"))
-    return render_template("accounts/signup.html", form=form)
+            return redirect(next_url or url_for("accounts.profile"))
+    return render_template("accounts/signup.html", form=form, next_url=next_url)
 
 
 @bp.route("/login", methods=["GET", "POST"])

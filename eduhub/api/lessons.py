@@ -12,6 +12,7 @@ from eduhub.api.me import require_user
 from eduhub.catalog import services
 from eduhub.catalog.models import Lesson
 from eduhub.catalog.services import NotFound
+from eduhub.classrooms import services as classrooms
 from eduhub.extensions import db
 from eduhub.progress import quizzes
 from eduhub.progress import services as progress
@@ -97,4 +98,5 @@ def quiz(uid: str) -> ResponseReturnValue:
     except progress.IncompleteSubmission as refused:
         abort(400, description=f"{refused} Unanswered: {', '.join(refused.unanswered)}.")
     stored = outcome.attempt.id if outcome.attempt is not None else None
-    return respond(schemas.QuizResultOut.of(chosen, outcome.result, stored, reveal=outcome.reveal))
+    reveal = classrooms.answers_shown(db.session, user_id, lesson.uid, outcome.reveal)
+    return respond(schemas.QuizResultOut.of(chosen, outcome.result, stored, reveal=reveal))

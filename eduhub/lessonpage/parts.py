@@ -13,6 +13,7 @@ from typing import Any
 
 from eduhub.catalog import services as catalog
 from eduhub.catalog.models import Lesson
+from eduhub.classrooms import services as classrooms
 from eduhub.extensions import db
 from eduhub.progress import quizzes
 from eduhub.progress import services as progress
@@ -53,7 +54,17 @@ def learner_progress(view: LessonView) -> dict[str, Any]:
     return {"progress": record, "quiz_results": view.quiz_states}
 
 
-LESSON_PARTS: tuple[Part, ...] = (content, learner_progress)
+def class_assignment(view: LessonView) -> dict[str, Any]:
+    """Classrooms: the reader's assignments that include this lesson (class, due date,
+    instructions, whether it changed since), and how each of its quizzes counts."""
+    if view.user_id is None:
+        return {"assignments": [], "reveal_note": None}
+    quiz_ids = list(quizzes.revision_quizzes(view.lesson.current_revision))
+    found = classrooms.lesson_assignments(db.session, view.user_id, view.lesson, quiz_ids)
+    return {"assignments": found, "reveal_note": classrooms.reveal_note(found)}
+
+
+LESSON_PARTS: tuple[Part, ...] = (content, learner_progress, class_assignment)
 
 
 def compose(view: LessonView, parts: tuple[Part, ...] = LESSON_PARTS) -> dict[str, Any]:

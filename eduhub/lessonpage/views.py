@@ -17,6 +17,7 @@ from flask_login import current_user
 from eduhub.catalog import services as catalog
 from eduhub.catalog.models import Lesson
 from eduhub.catalog.services import NotFound
+from eduhub.classrooms import services as classrooms
 from eduhub.conditional import make_conditional
 from eduhub.extensions import csrf, db
 from eduhub.guards import int_arg
@@ -59,6 +60,7 @@ def home() -> str:
         featured=catalog.featured_courses(),
         organizations=catalog.contributing_organizations(),
         board=board,
+        assigned=classrooms.assigned_to(db.session, user_id) if user_id is not None else [],
     )
 
 
@@ -99,7 +101,10 @@ def lesson(uid: str) -> Response:
     if attempt_id and user_id is not None:
         shown = progress.graded_attempt(db.session, user_id, attempt_id)
         if shown is not None:
-            states[shown.quiz.id] = QuizState(shown.result, reveal=shown.reveal)
+            # A teacher's rule for an assigned lesson replaces the author's (classrooms decide;
+            # progress knows nothing of classes).
+            reveal = classrooms.answers_shown(db.session, user_id, found.uid, shown.reveal)
+            states[shown.quiz.id] = QuizState(shown.result, reveal=reveal)
     context = compose(LessonView(found, user_id, states))
     response = _conditional(
         render_template("catalog/lesson.html", **context), catalog.page_changed_at(found)

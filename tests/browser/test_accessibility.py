@@ -118,10 +118,18 @@ def test_signed_in_pages_have_no_serious_accessibility_violations(app, db, serve
     cookie = serializer.dumps({"_user_id": ada.get_id(), "_fresh": True})
     host = server.split("//")[1].split(":")[0]
     cookies = [{"name": "session", "value": cookie, "domain": host, "path": "/"}]
-    results = run_axe(server, SIGNED_IN_PAGES, cookies)
+    from tests.browser.classes import class_pages, session_cookie
+
+    classes = class_pages(db, ada)
+    learner_pages = SIGNED_IN_PAGES + [url for _, url in classes["learner_pages"]]
+    results = run_axe(server, learner_pages, cookies)
     dashboard = next(found for url, found in results.items() if url.endswith("/dashboard"))
     assert isinstance(dashboard, list)
     assert serious_violations(server, results) == {}
+    teacher = [session_cookie(app, classes["teacher"], host)]
+    results = run_axe(server, [url for _, url in classes["teacher_pages"]], teacher)
+    report = serious_violations(server, results)
+    assert report == {}, json.dumps(report, indent=2)
 
 
 def test_pages_have_no_serious_accessibility_violations(server: str) -> None:

@@ -240,14 +240,26 @@ def test_no_page_scrolls_sideways_on_a_phone(
     guest.close()
 
     host = site.split("//")[1].split(":")[0]
+    cookie = sign_in_cookie(app, db, host)
+    from tests.browser.classes import class_pages, session_cookie, user_named
+
+    classes = class_pages(db, user_named(db, "ada"))
     learner_context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
-    learner_context.add_cookies([sign_in_cookie(app, db, host)])
+    learner_context.add_cookies([cookie])
     page = learner_context.new_page()
-    for name, url in SIGNED_IN_PAGES:
+    for name, url in SIGNED_IN_PAGES + classes["learner_pages"]:
         page.goto(site + url)
         failures[name] = too_wide(page)
         shoot(page, f"375-{'js' if javascript else 'nojs'}-{name}")
     learner_context.close()
+    teacher_context = browser.new_context(viewport=PHONE, java_script_enabled=javascript)
+    teacher_context.add_cookies([session_cookie(app, classes["teacher"], host)])
+    page = teacher_context.new_page()
+    for name, url in classes["teacher_pages"]:
+        page.goto(site + url)
+        failures[name] = too_wide(page)
+        shoot(page, f"375-{'js' if javascript else 'nojs'}-{name}")
+    teacher_context.close()
     wide = {name: found for name, found in failures.items() if found}
     assert wide == {}, json.dumps(wide, indent=1)
 
