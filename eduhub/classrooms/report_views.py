@@ -1,0 +1,125 @@
+"""Class reports for the class's teachers: grid, learner drill-down, item analysis, CSV.
+
+A class you do not teach answers 404, as every class page does, so ids cannot be probed. The
+CSV files are written from the same ``Table`` the page shows.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from eduhub.classrooms import reports
+from eduhub.classrooms.charts import completion_chart
+from eduhub.classrooms.permissions import teaches
+from eduhub.extensions import db
+
+bp = Blueprint("classroom_reports", __name__)
+
+#: Ids above this are no row on any backend (PostgreSQL integers are 32-bit): 404, not a 500.
+MAX_ID = 2**31 - 1
+
+
+def _guard(classroom_id: int) -> None:
+    if classroom_id > MAX_ID or not teaches(db.session, current_user.id, classroom_id):
+        abort(404, description="No class of yours has that number.")
+
+
+def _sort() -> tuple[reports.SortKey, bool]:
+    try:
+        return reports.parse_sort(request.args.get("sort"), request.args.get("order"))
+    except reports.BadReportQuery as exc:
+        abort(400, description=str(exc))
+
+
+def _csv(table: reports.Table, filename: str) -> Response:
+    return Response(
+        reports.to_csv(table),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@bp.get("/classes/<int:classroom_id>/report")
+@login_required
+def grid(classroom_id: int) -> ResponseReturnValue:
+    _guard(classroom_id)
+    key, descending = _sort()
+    loaded = reports.load_grid(db.session, classroom_id)
+    if loaded is None:
+        abort(404)
+    grid, data = loaded
+    charts = [
+        (series, completion_chart(series, f"chart-{series.assignment_id}"))
+        for series in reports.completion_charts(grid, data)
+    ]
+    return render_template(
+        "classrooms/report.html",
+        classroom=grid.classroom,
+        table=reports.grid_table(grid, key, descending),
+        columns=grid.columns,
+        sort=key.value,
+        order="desc" if descending else "asc",
+        charts=charts,
+    )
+
+
+@bp.get("/classes/<int:classroom_id>/report.csv")
+@login_required
+def grid_csv(classroom_id: int) -> ResponseReturnValue:
+    _guard(classroom_id)
+    key, descending = _sort()
+    loaded = reports.load_grid(db.session, classroom_id)
+    if loaded is None:
+        abort(404)
+    return _csv(reports.grid_table(loaded[0], key, descending), f"class-{classroom_id}-report.csv")
+
+
+@bp.get("/classes/<int:classroom_id>/report/learners/<int:user_id>")
+@login_required
+def learner(classroom_id: int, user_id: int) -> ResponseReturnValue:
+    _guard(classroom_id)
+    loaded = reports.load_learner(db.session, classroom_id, min(user_id, MAX_ID + 1))
+    if loaded is None:
+        abort(404, description="No learner of this class has that number.")
+    grid, row = loaded
+    return render_template(
+        "classrooms/report_learner.html",
+        classroom=grid.classroom,
+        columns=grid.columns,
+        row=row,
+    )
+
+
+def _items(classroom_id: int) -> tuple[object, list[reports.ItemRow]]:
+    _guard(classroom_id)
+    loaded = reports.load_items(
+        db.session, classroom_id, lesson_url=lambda uid: url_for("catalog.lesson", uid=uid)
+    )
+    if loaded is None:
+        abort(404)
+    return loaded
+
+
+@bp.get("/classes/<int:classroom_id>/report/items")
+@login_required
+def items(classroom_id: int) -> ResponseReturnValue:
+    classroom, rows = _items(classroom_id)
+    return render_template(
+        "classrooms/report_items.html",
+        classroom=classroom,
+        items=rows,
+        table=reports.items_table(rows),
+        min_attempts=reports.MIN_ATTEMPTS,
+    )
+
+
+@bp.get("/classes/<int:classroom_id>/report/items.csv")
+@login_required
+def items_csv(classroom_id: int) -> ResponseReturnValue:
+    _, rows = _items(classroom_id)
+    return _csv(reports.items_table(rows), f"class-{classroom_id}-items.csv")
