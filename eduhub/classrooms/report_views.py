@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from markupsafe import Markup, escape
 
 from eduhub.classrooms import reports
 from eduhub.classrooms.charts import completion_chart
@@ -44,6 +45,27 @@ def _csv(table: reports.Table, filename: str) -> Response:
     )
 
 
+def grid_body(table: reports.Table, learner_href: str) -> Markup:
+    """The grid's rows as HTML, straight from the Table the CSV is written from.
+
+    Written here rather than in the template: for 200 learners × 40 lessons Jinja's work per
+    cell (a loop step, an attribute lookup, an escape call) came to a third of the page's time.
+    Every text is escaped; ``learner_href`` ends where the learner's id goes.
+    """
+    out = []
+    for row in table.rows:
+        out.append(
+            f'<tr><th scope="row"><a href="{escape(learner_href)}{row.learner_id}">'
+            f"{escape(row.cells[0])}</a></th>"
+        )
+        for text, kind in row.rest():
+            out.append(f'<td class="cell-{kind}">' if kind else "<td>")
+            out.append(escape(text))
+            out.append("</td>")
+        out.append("</tr>\n")
+    return Markup("".join(out))  # noqa: S704 (escaped above)
+
+
 @bp.get("/classes/<int:classroom_id>/report")
 @login_required
 def grid(classroom_id: int) -> ResponseReturnValue:
@@ -57,10 +79,13 @@ def grid(classroom_id: int) -> ResponseReturnValue:
         (series, completion_chart(series, f"chart-{series.assignment_id}"))
         for series in reports.completion_charts(grid, data)
     ]
+    table = reports.grid_table(grid, key, descending)
+    learner_href = url_for("classroom_reports.learner", classroom_id=classroom_id, user_id=0)
     return render_template(
         "classrooms/report.html",
         classroom=grid.classroom,
-        table=reports.grid_table(grid, key, descending),
+        table=table,
+        body=grid_body(table, learner_href.removesuffix("0")),
         columns=grid.columns,
         sort=key.value,
         order="desc" if descending else "asc",
@@ -83,7 +108,7 @@ def grid_csv(classroom_id: int) -> ResponseReturnValue:
 @login_required
 def learner(classroom_id: int, user_id: int) -> ResponseReturnValue:
     _guard(classroom_id)
-    loaded = reports.load_learner(db.session, classroom_id, min(user_id, MAX_ID + 1))
+    loaded = reports.load_learner(db.session, classroom_id, user_id) if user_id <= MAX_ID else None
     if loaded is None:
         abort(404, description="No learner of this class has that number.")
     grid, row = loaded
