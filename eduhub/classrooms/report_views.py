@@ -22,6 +22,14 @@ bp = Blueprint("classroom_reports", __name__)
 MAX_ID = 2**31 - 1
 
 
+@bp.after_request
+def _private(response: Response) -> Response:
+    """Learners' results: never kept by a shared cache; downloaded files not kept at all."""
+    csv = response.mimetype == "text/csv"
+    response.headers["Cache-Control"] = "private, no-store" if csv else "private, no-cache"
+    return response
+
+
 def _guard(classroom_id: int) -> None:
     if classroom_id > MAX_ID or not teaches(db.session, current_user.id, classroom_id):
         abort(404, description="No class of yours has that number.")

@@ -136,7 +136,7 @@ class Cell(NamedTuple):
     seconds: int = 0
     completed_at: datetime | None = None
     #: Per quiz of the lesson: every attempt in order, and the one that counts.
-    quizzes: tuple[tuple[str, tuple[AttemptRow, ...], AttemptRow | None], ...] = ()
+    quizzes: tuple[tuple[str, Sequence[AttemptRow], AttemptRow | None], ...] = ()
 
     @property
     def assigned(self) -> bool:
@@ -232,7 +232,7 @@ def build_cell(
         status = NOT_STARTED
     if not quizzes:
         if progress is None:
-            return Cell(status)
+            return _BARE[status]
         return Cell(status, None, progress.seconds, progress.completed_at)
     per_quiz = []
     scores = []
@@ -244,7 +244,7 @@ def build_cell(
             counted = attempts[0]  # what counted_attempt gives for one attempt, by either rule
         else:
             counted = counted_attempt(attempts, column.rule, limit)
-        per_quiz.append((quiz_id, tuple(attempts), counted))
+        per_quiz.append((quiz_id, attempts, counted))
         if counted is not None:
             scores.append(counted.score)
     return Cell(
@@ -257,6 +257,8 @@ def build_cell(
 
 
 _NOT_ASSIGNED = Cell(NOT_ASSIGNED)
+#: Cells with nothing but a status are all alike: one of each is enough.
+_BARE = {status: Cell(status) for status in CellStatus}
 _COMPLETED = ProgressStatus.COMPLETED.value
 
 
@@ -287,22 +289,22 @@ def build_grid(
     now: datetime,
 ) -> Grid:
     grouped = group_attempts(attempts)
-    rows = tuple(
-        Row(
-            learner,
-            tuple(
-                build_cell(
-                    column,
-                    learner.id,
-                    progress.get((learner.id, column.lesson_uid)),
-                    grouped.get((learner.id, column.lesson_uid)),
-                    now,
-                )
-                for column in columns
-            ),
+    progress_of, attempts_of = progress.get, grouped.get
+    uids = [column.lesson_uid for column in columns]
+    rows = []
+    for learner in learners:
+        user = learner.id
+        rows.append(
+            Row(
+                learner,
+                tuple(
+                    build_cell(
+                        column, user, progress_of((user, uid)), attempts_of((user, uid)), now
+                    )
+                    for column, uid in zip(columns, uids, strict=True)
+                ),
+            )
         )
-        for learner in learners
-    )
     return Grid(classroom, tuple(columns), sort_rows(rows, SortKey.NAME, False), now)
 
 

@@ -204,6 +204,8 @@ def test_grid_csv_is_the_screen_cell_for_cell(setting, sort: str) -> None:  # ty
     response = client.get(base + ".csv" + sort)
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert client.get(base + sort).headers["Cache-Control"] == "private, no-cache"
     exported = csv_rows(response.data)
     assert len(exported) == len(screen) == 7
     for screen_row, csv_row in zip(screen, exported, strict=True):
