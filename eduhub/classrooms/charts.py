@@ -15,7 +15,7 @@ from markupsafe import Markup
 from eduhub.classrooms.reports import CompletionSeries
 
 WIDTH, HEIGHT = 600, 240
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 36
+LEFT, RIGHT, TOP, BOTTOM = 52, 16, 16, 40
 
 
 def _x(day: date, start: date, end: date) -> float:
@@ -41,7 +41,7 @@ def _line(kind: str, x1: float, y1: float, x2: float, y2: float) -> str:
 
 def _text(x: float, y: float, text: str, anchor: str = "start") -> str:
     return (
-        f'<text class="axis" font-size="12" fill="{AXIS}" x="{x:.1f}" y="{y:.1f}" '
+        f'<text class="axis" font-size="15" fill="{AXIS}" x="{x:.1f}" y="{y:.1f}" '
         f'text-anchor="{anchor}">{escape(text)}</text>'
     )
 

@@ -104,6 +104,10 @@ def test_report_grid_scrolls_in_its_own_box_and_fits_a_desktop(
         )
         assert chart
         shoot(page, f"{viewport['width']}-report")
+        for name, url in report_site["pages"][1:]:
+            page.goto(report_site["site"] + url)
+            assert too_wide(page) is None, name
+            shoot(page, f"{viewport['width']}-{name}")
         context.close()
 
 
