@@ -92,6 +92,8 @@ class Column:
     attempts_counted: int | None
     #: None: the whole class; otherwise the learners it is for.
     recipients: frozenset[int] | None
+    #: "retired" or "revised since assigned" when the lesson changed after it was assigned.
+    flag: str = ""
 
     def is_for(self, user_id: int) -> bool:
         return self.recipients is None or user_id in self.recipients
@@ -102,7 +104,8 @@ class Column:
 
     @property
     def label(self) -> str:
-        return f"{self.lesson_title} ({self.assignment_title})"
+        flag = f" — {self.flag}" if self.flag else ""
+        return f"{self.lesson_title} ({self.assignment_title}){flag}"
 
 
 class Progress(NamedTuple):
@@ -730,14 +733,22 @@ def load_class(
             .options(selectinload(Assignment.lessons), selectinload(Assignment.recipients))
         )
     )
-    lessons = {
-        uid: (title, lesson_id)
-        for uid, title, lesson_id in session.execute(
-            select(Lesson.uid, Lesson.title, Lesson.id).where(
-                Lesson.uid.in_(_assigned_uids(classroom_id))
-            )
+    found = {
+        row.uid: row
+        for row in session.execute(
+            select(
+                Lesson.uid, Lesson.title, Lesson.id, Lesson.revision_number, Lesson.retired_at
+            ).where(Lesson.uid.in_(_assigned_uids(classroom_id)))
         )
     }
+    lessons = {uid: (row.title, row.id) for uid, row in found.items()}
+
+    def flag(item: AssignmentLesson) -> str:
+        row = found.get(item.lesson_uid)
+        if row is None or row.retired_at is not None:
+            return "retired"
+        return "revised since assigned" if row.revision_number > item.assigned_revision else ""
+
     columns = [
         Column(
             assignment_id=a.id,
@@ -748,6 +759,7 @@ def load_class(
             score_rule=a.score_rule,
             attempts_counted=a.attempts_counted,
             recipients=None if a.whole_class else frozenset(r.user_id for r in a.recipients),
+            flag=flag(item),
         )
         for a in assignments
         for item in a.lessons

@@ -274,3 +274,22 @@ def test_completion_chart_has_a_text_alternative(setting) -> None:  # type: igno
     # Plants week: 6 learners × 2 lessons, Ana and Carl finished lesson 1 → 2 of 12.
     assert "“Plants week”: 17% done (2 of 12 lessons" in page
     assert "<script" not in page
+
+
+def test_a_lesson_retired_or_revised_since_it_was_assigned_is_flagged(setting, db) -> None:  # type: ignore[no-untyped-def]
+    from eduhub.catalog.models import Lesson
+
+    homework = setting["homework"]
+    homework.lessons[0].assigned_revision = 0  # the lesson is at revision 1 now
+    db.session.scalars(
+        db.select(Lesson).where(Lesson.uid == setting["uids"][1])
+    ).one().retired_at = utcnow()
+    db.session.commit()
+    client = signed_in(setting["app"], setting["teacher"])
+    base = f"/classes/{setting['room'].id}/report"
+    header = screen_table(client.get(base).get_data(as_text=True), "report-grid")[0]
+    assert header[3:5] == [
+        "Lesson 1 (Plants week) — revised since assigned",
+        "Lesson 2 (Plants week) — retired",
+    ]
+    assert csv_rows(client.get(base + ".csv").data)[0] == header
