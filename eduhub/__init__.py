@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from eduhub.catalog import media
     from eduhub.catalog.views import bp as catalog_bp
     from eduhub.classrooms import models as _classroom_models  # noqa: F401  (tables for migrations)
+    from eduhub.classrooms.report_views import bp as classroom_reports_bp
     from eduhub.classrooms.views import bp as classrooms_bp
     from eduhub.conditional import init_app as conditional_init_app
     from eduhub.health import bp as health_bp
@@ -58,4 +59,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.cli.add_command(packs_cli.content)
     app.cli.add_command(search_cli.search)
     app.register_blueprint(search_views.bp)
+    app.register_blueprint(classroom_reports_bp)
     return app
