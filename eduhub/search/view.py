@@ -137,6 +137,44 @@ class SearchView:
         heap.sort(reverse=True)
         return Ranked(frozenset(docs), [(-d, score) for score, d in heap])
 
+    def docs(self, q: Any) -> frozenset[int]:
+        """Every document ``q`` matches (no scoring)."""
+        with self._lock:
+            return frozenset(self._searcher.docs_for_query(q))
+
+    def rank(
+        self,
+        q: Any,
+        candidates: frozenset[int],
+        key: Any,
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        """The best ``limit`` of ``candidates`` by ``key(docnum, score)``, scored by ``q``.
+
+        ``q`` may match documents outside ``candidates`` (they are skipped unscored); a
+        candidate ``q`` does not match scores 0.
+        """
+        if limit <= 0 or not candidates:
+            return []
+        scores: dict[int, float] = {}
+        with self._lock:
+            searcher = self._searcher
+            context = searcher.context(needs_current=False, top_query=q, limit=limit)
+            for sub, offset in searcher.leaf_searchers():
+                m = q.matcher(sub, context)
+                while m.is_active():
+                    d = m.id() + offset
+                    if d in candidates:
+                        scores[d] = m.score()
+                    m.next()
+        best = heapq.nlargest(limit, candidates, key=lambda d: (key(d, scores.get(d, 0.0)), -d))
+        return [(d, scores.get(d, 0.0)) for d in best]
+
+    def newest(self, candidates: frozenset[int], limit: int) -> list[tuple[int, float]]:
+        updated = self._updated()
+        best = heapq.nlargest(limit, candidates, key=lambda d: (updated[d], -d))
+        return [(d, 0.0) for d in best]
+
     def _updated(self) -> list[int]:
         values = self._updated_values
         if values is None:
