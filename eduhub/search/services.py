@@ -137,6 +137,8 @@ class SearchResults:
     fuzzy_used: bool = False
     #: the query the hits are for, when typo correction changed it ("Showing results for")
     corrected: str | None = None
+    #: results in this language were ranked first (the query's or the learner's language)
+    preferred_language: str | None = None
     #: Something to tell the searcher (plain text): a shortened query, nothing searchable, …
     message: str | None = None
     generation: int | None = None
@@ -485,11 +487,16 @@ def _run(
     allowed = _intersect_all(filter_sets.values())
     filters_key = tuple(sorted(filters.items()))
     depth = min(page * per_page, MAX_DEPTH)
+    # The query's own language when its words tell it, else the learner's; none when a
+    # language filter already decides.
     prefer = None
-    preferred_lang = prefer_lang or guess_language(
-        t for t in clean.tokens if t not in OPERATORS and t not in ("(", ")")
+    preferred_lang = (
+        guess_language(t for t in clean.tokens if t not in OPERATORS and t not in ("(", ")"))
+        or prefer_lang
     )
-    if preferred_lang and "language" not in filters:
+    if "language" in filters:
+        preferred_lang = None
+    if preferred_lang:
         prefer = view.filter_docs("language", preferred_lang)
     outcome = _MATCHED.get_or_set(
         (view.epoch, plan.key, filters_key, depth, newest, literal, preferred_lang),
@@ -545,6 +552,7 @@ def _run(
         suggestion=suggestion,
         fuzzy_used=corrected is not None,
         corrected=corrected,
+        preferred_language=preferred_lang if prefer else None,
         message=message,
         generation=view.generation,
     )

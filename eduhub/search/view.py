@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eduhub.search.analysis import language_variant
+from eduhub.search.analysis import fold, language_variant
 from eduhub.search.highlight import plain_snippet, snippet_html
 from eduhub.search.query import CompiledQuery, edit_distance
 from eduhub.search.schema import VOCABULARY
@@ -27,6 +27,19 @@ class Ranked:
     matched: frozenset[int]
     #: (document number, score), best first; scores are 0.0 when sorted by date
     best: list[tuple[int, float]]
+
+
+def without_title(text: str, title: str) -> str:
+    """``text`` without the title it starts with: the hit shows the title just above it.
+
+    Lessons open with their title as a heading, so most excerpts (and some summaries)
+    begin by repeating it.
+    """
+    title = title.strip()
+    stripped = text.lstrip()
+    if not title or fold(stripped[: len(title)]) != fold(title):
+        return text
+    return stripped[len(title) :].lstrip(" \t\r\n:.-–—|")
 
 
 class SearchView:
@@ -277,8 +290,9 @@ class SearchView:
     def snippet(self, cq: CompiledQuery, fields: Mapping[str, Any]) -> str:
         """Escaped HTML around the first matches in the stored excerpt (or the summary)."""
         variant = language_variant(fields.get("language"))
-        excerpt = fields.get("excerpt") or ""
-        summary = fields.get("summary") or ""
+        title = fields.get("title") or ""
+        excerpt = without_title(fields.get("excerpt") or "", title)
+        summary = without_title(fields.get("summary") or "", title)
         for text in (excerpt, summary):
             if text:
                 found = snippet_html(text, variant, cq)
