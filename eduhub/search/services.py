@@ -295,12 +295,14 @@ def search(
 ) -> SearchResults:
     """One page of hits for ``query`` with facet counts; never raises.
 
-    Every word is required unless joined by OR; "quoted words" are a phrase; ``foto*`` is a
-    prefix; NOT excludes. Filters narrow by language tag, subject, level, organization slug,
-    course (``ORG/COURSE``) and kind (``lesson``/``course``). Each facet is counted with the
-    other active filters applied, so choosing a second subject shows what it would add.
-    When the exact words find fewer than three hits, words a typo or two away are tried as
-    well and ``fuzzy_used`` says so. An empty query gives empty results without a message:
+    Bare words are coordinated: a document holding more of them ranks higher, one is enough
+    to be found; stop words are dropped. "quoted words", ``a OR b`` and parentheses are
+    required clauses; ``foto*`` is a prefix; ``NOT x`` and ``-x`` exclude. Filters narrow by
+    language tag, subject, level, organization slug, course (``ORG/COURSE``) and kind
+    (``lesson``/``course``); each facet is counted with the other active filters applied. A
+    word that matches nothing is corrected to words a typo away (``corrected`` says to what)
+    unless ``literal``. Documents in the query's language (from its stop words), else in
+    ``prefer_lang``, score higher. An empty query gives empty results without a message:
     the caller shows the catalog instead.
     """
     filters = _filters(
