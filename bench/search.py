@@ -25,6 +25,7 @@ import io
 import pstats
 import random
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -433,6 +434,21 @@ def main() -> None:
             f"EduHub index: built in {build:.1f} s ({n_lessons / build:.0f} lessons/s), "
             f"{size / 1e6:.0f} MB on disk, {segments} segment(s)"
         )
+
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory of this process after the build: {peak_mb:.0f} MB (holds the corpus)")
+
+        # 500 lessons the index has never seen, added to it (add_document, one commit).
+        new_docs = [
+            replace(d, id=f"{d.id}-added", url=f"{d.url}-added")
+            for d in generate(real, 500, args.seed + 1)
+            if d.kind == "lesson"
+        ][:500]
+        started = time.perf_counter()
+        store.apply(new_docs, [], generation=2)
+        added = time.perf_counter() - started
+        print(f"adding {len(new_docs)} new lessons to the index: {added:.1f} s (target <= 5 s)")
+        docs = docs + new_docs
 
         fts_path = Path(tmp) / "fts5.sqlite3"
         fts = relevance.Fts5Index(fts_path)

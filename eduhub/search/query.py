@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.lang import stopwords_for_language
 from whoosh.matching import NullMatcher, WrappingMatcher
 from whoosh.qparser import (
     GroupPlugin,
@@ -24,6 +25,7 @@ from eduhub.search.analysis import (
     STEMMED_LANGUAGES,
     TOKEN_RE,
     VARIANTS,
+    fold,
     word_forms,
 )
 from eduhub.search.schema import FIELD_BOOSTS, SCHEMA, SEARCH_FIELDS, VOCABULARY
@@ -225,3 +227,202 @@ def edit_distance(a: str, b: str) -> int:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
         prev2, prev = prev, cur
     return prev[-1]
+
+
+# --------------------------------------------------------------------------- query plans
+
+_QUESTION_WORDS = {
+    "en": ("whats", "hows", "im", "ive", "dont", "doesnt", "cant"),
+    "es": (
+        "cómo",
+        "qué",
+        "cuál",
+        "cuáles",
+        "dónde",
+        "cuándo",
+        "cuánto",
+        "cuánta",
+        "cuántos",
+        "cuántas",
+        "quién",
+        "puedo",
+        "hago",
+    ),
+    "fr": ("comment", "quel", "quelle", "quels", "quelles", "où", "quand", "pourquoi"),
+    "pt": ("como", "onde", "quando", "porquê", "qual", "quais", "quanto", "quantas", "quantos"),
+}
+
+#: Words of en/es/fr/pt that carry no topic (Snowball's lists, folded) plus question words
+#: the lists lack. A stop word is neither required nor counted, scored or highlighted, unless
+#: the query holds nothing else.
+_STOPS_BY_LANGUAGE: dict[str, frozenset[str]] = {
+    lang: frozenset(
+        fold(w) for w in (*stopwords_for_language(lang), *_QUESTION_WORDS.get(lang, ()))
+    )
+    for lang in STEMMED_LANGUAGES
+}
+STOP_WORDS: frozenset[str] = frozenset().union(*_STOPS_BY_LANGUAGE.values())
+
+
+def guess_language(words: Iterable[str]) -> str | None:
+    """The language a query is written in, from its stop words; None when they do not say.
+
+    "how do I undo a commit" is English, "¿cómo hago un bancal?" Spanish: a word shared by
+    several languages' lists counts for each a share.
+    """
+    votes = dict.fromkeys(STEMMED_LANGUAGES, 0.0)
+    for word in words:
+        for folded in TOKEN_RE.findall(fold(word)):
+            langs = [lang for lang, stops in _STOPS_BY_LANGUAGE.items() if folded in stops]
+            for lang in langs:
+                votes[lang] += 1 / len(langs)
+    ranked = sorted(votes.items(), key=lambda item: -item[1])
+    best, runner_up = ranked[0], ranked[1]
+    return best[0] if best[1] >= 1 and best[1] > runner_up[1] else None
+
+
+def is_stop_word(word: str) -> bool:
+    """True when every word in ``word`` ("¿cómo", "l'eau" → "l", "eau": no) is a stop word."""
+    parts = TOKEN_RE.findall(fold(word))
+    return bool(parts) and all(part in STOP_WORDS for part in parts)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query as clauses: what must match, what counts toward coordination, what is out.
+
+    ``should`` are the bare words (and prefixes) the searcher typed: a document matching
+    more of them ranks above one matching fewer (coordination), and one is enough to be
+    found. ``must`` are explicit constructs (quoted phrases, ``a OR b``, parentheses), which
+    keep their meaning: every one is required. ``exclude`` are ``NOT x`` / ``-x``.
+    ``near`` are sloppy phrases of neighbouring words, which only add to the score.
+    ``words`` maps a should clause to the bare word it came from (typo correction).
+    """
+
+    should: tuple[str, ...]
+    must: tuple[str, ...]
+    exclude: tuple[str, ...]
+    near: tuple[str, ...]
+    words: Mapping[str, str]
+    #: the query holds AND: it is parsed whole, every word required, as before
+    strict: bool = False
+
+    @property
+    def key(self) -> str:
+        return "|".join(("S", *self.should, "M", *self.must, "X", *self.exclude, "N", *self.near))
+
+    @property
+    def positive(self) -> tuple[str, ...]:
+        return (*self.must, *self.should)
+
+
+def _units(tokens: tuple[str, ...]) -> list[str]:
+    """Top-level units: a token, or a parenthesised group as one string."""
+    units: list[str] = []
+    depth = 0
+    group: list[str] = []
+    for part in tokens:
+        if part == "(":
+            depth += 1
+        if depth:
+            group.append(part)
+        else:
+            units.append(part)
+        if part == ")":
+            depth -= 1
+            if depth == 0:
+                units.append(" ".join(group))
+                group = []
+    if group:
+        units.append(" ".join(group))
+    return units
+
+
+def plan_query(tokens: tuple[str, ...]) -> Plan:
+    """The clauses of a cleaned query (``services.clean_query`` tokens)."""
+    if "AND" in tokens:
+        text = " ".join(tokens)
+        return Plan((), (text,), (), (), {}, strict=True)
+    units = _units(tokens)
+    clauses: list[tuple[str, str]] = []  # (kind, text): word, prefix, explicit, not
+    i = 0
+    while i < len(units):
+        unit = units[i]
+        if unit == "NOT" and i + 1 < len(units):
+            clauses.append(("not", units[i + 1]))
+            i += 2
+            continue
+        chain = [unit]
+        while i + 2 < len(units) and units[i + 1] == "OR" and units[i + 2] not in ("NOT", "OR"):
+            chain.append(units[i + 2])
+            i += 2
+        i += 1
+        if len(chain) > 1:
+            clauses.append(("explicit", "(" + " OR ".join(chain) + ")"))
+        elif unit.startswith(("(", '"')):
+            clauses.append(("explicit", unit))
+        elif unit.endswith("*"):
+            clauses.append(("prefix", unit))
+        elif unit not in ("OR", "NOT"):
+            clauses.append(("word", unit))
+    words = [text for kind, text in clauses if kind == "word"]
+    content = [w for w in words if not is_stop_word(w)]
+    if not content and not any(kind in ("explicit", "prefix") for kind, _ in clauses):
+        content = words  # only stop words: search for them after all
+    kept = set(content)
+    should = tuple(
+        dict.fromkeys(
+            text for kind, text in clauses if (kind == "word" and text in kept) or kind == "prefix"
+        )
+    )
+    must = tuple(dict.fromkeys(text for kind, text in clauses if kind == "explicit"))
+    exclude = tuple(dict.fromkeys(text for kind, text in clauses if kind == "not"))
+    near = []
+    previous: tuple[int, str] | None = None
+    for position, (kind, text) in enumerate(clauses):
+        if kind != "word":
+            previous = None
+            continue
+        if text not in kept:
+            continue
+        if previous is not None and previous[1] != text:
+            gap = position - previous[0]
+            near.append(f'"{_bare(previous[1])} {_bare(text)}"~{gap + 1}')
+        previous = (position, text)
+    return Plan(should, must, exclude, tuple(near), {w: w for w in should if w in kept})
+
+
+def _bare(word: str) -> str:
+    return word.replace('"', "")
+
+
+def boosted(q: Any, factor: float) -> Any:
+    """``q`` with every leaf's boost multiplied by ``factor``."""
+
+    def visit(node: Any) -> Any:
+        if not list(node.children()) and hasattr(node, "boost"):
+            node = node.copy()
+            node.boost = node.boost * factor
+        return node
+
+    return q.accept(visit)
+
+
+def best_field(q: Any, tiebreak: float) -> Any:
+    """Score a word by its best field plus ``tiebreak`` times the others (DisjunctionMax).
+
+    The parser ORs a word over every field, which sums them: a common word found in the
+    title, the headings, the summary and the body outweighs a rarer word found once.
+    """
+
+    def visit(node: Any) -> Any:
+        subs = getattr(node, "subqueries", None)
+        if (
+            type(node) is wq.Or
+            and subs
+            and all(isinstance(sub, wq.Term | wq.DisjunctionMax | wq.Phrase) for sub in subs)
+        ):
+            return wq.DisjunctionMax(list(subs), boost=node.boost, tiebreak=tiebreak)
+        return node
+
+    return q.accept(visit)

@@ -12,10 +12,21 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
-from eduhub.search.query import CompiledQuery, compile_query, vocabulary_form
+from whoosh import query as wq
+
+from eduhub.search.query import (
+    CompiledQuery,
+    Plan,
+    best_field,
+    boosted,
+    compile_query,
+    guess_language,
+    plan_query,
+    vocabulary_form,
+)
 from eduhub.search.schema import FACETS
 from eduhub.search.store import IndexMissing, IndexStore
-from eduhub.search.view import Ranked, SearchView
+from eduhub.search.view import SearchView
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +35,10 @@ MAX_TERMS = 32
 #: Fewer exact hits than this and we also try words a typo or two away.
 FUZZY_BELOW = 3
 MIN_FUZZY_LENGTH = 4
+#: A word found in at most this many documents is checked for a much commoner spelling
+#: (RARE_RATIO times as frequent) a typo away; one found nowhere always is.
+RARE_WORD = 2
+RARE_RATIO = 20
 MAX_PER_PAGE = 50
 #: The deepest hit paging can reach; scoring further than this helps no one.
 MAX_DEPTH = 1000
@@ -71,14 +86,14 @@ class _LRU(Generic[K, V]):
 
 # Keyed on the view's epoch, which changes with every reopened searcher, so nothing cached
 # ever outlives the index state it was computed from.
-_RANKED: _LRU[tuple[Any, ...], Ranked] = _LRU(32)
+_MATCHED: _LRU[tuple[Any, ...], _Matched] = _LRU(32)
 _FACETS: _LRU[tuple[Any, ...], dict[str, list[tuple[str, int]]]] = _LRU(256)
 _SIMILAR: _LRU[tuple[int, str, int, int], list[str]] = _LRU(1024)
 
 
 def clear_caches() -> None:
     """Forget cached matches, facet counts and similar words (tests; memory pressure)."""
-    _RANKED.clear()
+    _MATCHED.clear()
     _FACETS.clear()
     _SIMILAR.clear()
 
@@ -118,8 +133,12 @@ class SearchResults:
     filters: dict[str, str] = field(default_factory=dict)
     #: "Did you mean …?": a query built from the index's own words (plain text, not HTML)
     suggestion: str | None = None
-    #: True when the hits come from words a typo away because exact words found too little
+    #: True when typed words that match nothing were corrected to words a typo away
     fuzzy_used: bool = False
+    #: the query the hits are for, when typo correction changed it ("Showing results for")
+    corrected: str | None = None
+    #: results in this language were ranked first (the query's or the learner's language)
+    preferred_language: str | None = None
     #: Something to tell the searcher (plain text): a shortened query, nothing searchable, …
     message: str | None = None
     generation: int | None = None
@@ -169,8 +188,13 @@ def clean_query(raw: object) -> CleanQuery:
             terms += len(phrase)
             tokens.append('"' + " ".join(phrase) + '"' if len(phrase) > 1 else phrase[0])
         else:
+            if token.startswith("-") and len(token) > 1 and token[1] != "-":
+                tokens.append("NOT")  # "-word" leaves a word out, as in every search engine
+                token = token[1:]
             token = _wildcards(token)
             if not token:
+                if tokens and tokens[-1] == "NOT":
+                    tokens.pop()
                 continue
             if terms >= MAX_TERMS:
                 shortened = True
@@ -266,15 +290,19 @@ def search(
     page: int = 1,
     per_page: int = 10,
     sort: str = "relevance",
+    literal: bool = False,
+    prefer_lang: str | None = None,
 ) -> SearchResults:
     """One page of hits for ``query`` with facet counts; never raises.
 
-    Every word is required unless joined by OR; "quoted words" are a phrase; ``foto*`` is a
-    prefix; NOT excludes. Filters narrow by language tag, subject, level, organization slug,
-    course (``ORG/COURSE``) and kind (``lesson``/``course``). Each facet is counted with the
-    other active filters applied, so choosing a second subject shows what it would add.
-    When the exact words find fewer than three hits, words a typo or two away are tried as
-    well and ``fuzzy_used`` says so. An empty query gives empty results without a message:
+    Bare words are coordinated: a document holding more of them ranks higher, one is enough
+    to be found; stop words are dropped. "quoted words", ``a OR b`` and parentheses are
+    required clauses; ``foto*`` is a prefix; ``NOT x`` and ``-x`` exclude. Filters narrow by
+    language tag, subject, level, organization slug, course (``ORG/COURSE``) and kind
+    (``lesson``/``course``); each facet is counted with the other active filters applied. A
+    word that matches nothing is corrected to words a typo away (``corrected`` says to what)
+    unless ``literal``. Documents in the query's language (from its stop words), else in
+    ``prefer_lang``, score higher. An empty query gives empty results without a message:
     the caller shows the catalog instead.
     """
     filters = _filters(
@@ -286,7 +314,8 @@ def search(
     raw = query if isinstance(query, str) else ""
     shown = _INVISIBLE.sub(" ", raw).strip()[:MAX_QUERY_CHARS]
     try:
-        return _search(store, raw, filters, page, per_page, newest)
+        prefer = _filters(lang=prefer_lang).get("lang")
+        return _search(store, raw, filters, page, per_page, newest, literal, prefer)
     except IndexMissing:
         log.warning("search: no index under %s; run `eduhub search reindex`", store.root)
         return SearchResults(
@@ -312,6 +341,8 @@ def _search(
     page: int,
     per_page: int,
     newest: bool,
+    literal: bool = False,
+    prefer_lang: str | None = None,
 ) -> SearchResults:
     clean = clean_query(raw)
     shown = clean.text or _INVISIBLE.sub(" ", raw).strip()[:MAX_QUERY_CHARS]
@@ -324,47 +355,169 @@ def _search(
         return _with(
             empty, filters=filters, message="Add a word to look for, not only words to leave out."
         )
-    compiled = compile_query(clean.text)
-    if compiled is None:
+    if compile_query(clean.text) is None:
         return _with(empty, filters=filters, message="There are no words to search for in that.")
 
     with store.reading() as view:
-        return _run(view, clean, compiled, filters, page, per_page, newest)
+        return _run(view, clean, filters, page, per_page, newest, literal, prefer_lang)
+
+
+#: Extra weight of two neighbouring query words found near each other (a sloppy phrase).
+NEAR_BOOST = 3.0
+#: Scores are multiplied by (share of the query's words a document holds) ** COORDINATION,
+COORDINATION = 2.0
+#: A word's score: its best field plus this share of the others (1.0: the sum of all).
+TIEBREAK = 1.0
+#: Score factor for documents in the learner's language (or the query's, from its stop words).
+LANGUAGE_BOOST = 2.0
+
+
+@dataclass(frozen=True)
+class _Matched:
+    """What one plan matched: the documents, the best page, and the typo corrections."""
+
+    matched: frozenset[int]
+    best: list[tuple[int, float]]
+    #: the query whose terms are highlighted (plain parser text)
+    highlight: str
+    #: typed word -> the index word it was corrected to (empty when none was)
+    corrections: dict[str, str]
+
+
+def _order(covered: float, words: int, preferred: int, score: float) -> tuple[float, ...]:
+    return (score * covered**COORDINATION * (LANGUAGE_BOOST if preferred else 1.0),)
+
+
+def _scored(q: Any) -> Any:
+    return best_field(q, TIEBREAK) if TIEBREAK < 1.0 else q
+
+
+def _compiled_docs(view: SearchView, text: str) -> frozenset[int]:
+    compiled = compile_query(text)
+    return view.docs(compiled.query) if compiled is not None else frozenset()
+
+
+def _corrections(view: SearchView, plan: Plan, docs: dict[str, frozenset[int]]) -> dict[str, str]:
+    """Typed words that match nothing, each with the index words a typo away (best first)."""
+    found = {}
+    for clause, word in plan.words.items():
+        matches = len(docs.get(clause, ()))
+        if matches > RARE_WORD:
+            continue
+        form = vocabulary_form(word)
+        if form and len(form) >= MIN_FUZZY_LENGTH and not form.isdigit():
+            similar = _similar(view, form, 4)
+            if matches:
+                # A rare word next to a common one a typo away ("seperated"): the typo.
+                similar = [
+                    w for w in similar if view.vocabulary_frequency(w) >= RARE_RATIO * matches
+                ]
+            if similar:
+                found[clause] = " ".join(similar)
+    return found
+
+
+def _match(
+    view: SearchView,
+    plan: Plan,
+    allowed: frozenset[int] | None,
+    depth: int,
+    newest: bool,
+    literal: bool,
+    prefer: frozenset[int] | None,
+) -> _Matched:
+    should = list(plan.should)
+    docs = {clause: _compiled_docs(view, clause) for clause in should}
+    similar = _corrections(view, plan, docs) if plan.words else {}
+    corrections: dict[str, str] = {}
+    if not literal:
+        for i, clause in enumerate(should):
+            if clause in similar:
+                widened = "(" + " OR ".join([clause, *similar[clause].split()]) + ")"
+                found = _compiled_docs(view, widened)
+                if found:
+                    should[i] = widened
+                    docs[widened] = found
+                    corrections[clause] = similar[clause].split()[0]
+    should_sets = [docs[clause] for clause in should]
+    required = [_compiled_docs(view, clause) for clause in plan.must]
+    if should_sets:
+        required.append(frozenset().union(*should_sets))
+    matched = _intersect_all(required) or frozenset()
+    for clause in plan.exclude:
+        matched = matched - _compiled_docs(view, clause)
+    candidates = matched if allowed is None else matched & allowed
+
+    highlight = " OR ".join((*plan.must, *should))
+    if newest:
+        return _Matched(matched, view.newest(candidates, depth), highlight, corrections)
+    parts = [
+        _scored(c.query) for text in (*plan.must, *should) if (c := compile_query(text)) is not None
+    ]
+    parts += [
+        boosted(_scored(c.query), NEAR_BOOST)
+        for text in plan.near
+        if (c := compile_query(text)) is not None
+    ]
+    if not parts:
+        return _Matched(matched, [], highlight, corrections)
+    scoring = parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    words = len(should_sets)
+
+    def key(docnum: int, score: float) -> tuple[float, ...]:
+        covered = sum(1 for found in should_sets if docnum in found)
+        preferred = 1 if prefer is not None and docnum in prefer else 0
+        return _order(covered / words if words else 1.0, words, preferred, score)
+
+    best = view.rank(scoring, candidates, key, depth)
+    return _Matched(matched, best, highlight, corrections)
 
 
 def _run(
     view: SearchView,
     clean: CleanQuery,
-    compiled: CompiledQuery,
     filters: dict[str, str],
     page: int,
     per_page: int,
     newest: bool,
+    literal: bool = False,
+    prefer_lang: str | None = None,
 ) -> SearchResults:
+    plan = plan_query(clean.tokens)
     filter_sets = {name: view.filter_docs(name, value) for name, value in filters.items()}
     allowed = _intersect_all(filter_sets.values())
     filters_key = tuple(sorted(filters.items()))
     depth = min(page * per_page, MAX_DEPTH)
-    ranked = _ranked(view, compiled, filters_key, allowed, depth, newest)
-    within = ranked.matched if allowed is None else ranked.matched & allowed
+    # The query's own language when its words tell it, else the learner's; none when a
+    # language filter already decides.
+    prefer = None
+    preferred_lang = (
+        guess_language(t for t in clean.tokens if t not in OPERATORS and t not in ("(", ")"))
+        or prefer_lang
+    )
+    if "language" in filters:
+        preferred_lang = None
+    if preferred_lang:
+        prefer = view.filter_docs("language", preferred_lang)
+    outcome = _MATCHED.get_or_set(
+        (view.epoch, plan.key, filters_key, depth, newest, literal, preferred_lang),
+        lambda: _match(view, plan, allowed, depth, newest, literal, prefer),
+    )
+    matched = outcome.matched
+    within = matched if allowed is None else matched & allowed
     total = len(within)
+    compiled = compile_query(outcome.highlight) or compile_query(clean.text)
 
-    fuzzy_used = False
+    corrected = None
     suggestion = None
-    if total < FUZZY_BELOW and clean.words:
-        fuzzy_text = _fuzzy_text(view, clean)
-        fuzzy = compile_query(fuzzy_text) if fuzzy_text != clean.text else None
-        if fuzzy is not None:
-            widened = _ranked(view, fuzzy, filters_key, allowed, depth, newest)
-            widened_within = widened.matched if allowed is None else widened.matched & allowed
-            if len(widened_within) > total:
-                compiled, ranked, total = fuzzy, widened, len(widened_within)
-                fuzzy_used = True
-        suggestion = _suggestion(view, clean, allowed, minimum=0 if fuzzy_used else total)
+    if outcome.corrections:
+        corrected = " ".join(outcome.corrections.get(t, t) for t in clean.tokens)
+    elif literal:
+        suggestion = _suggestion(view, clean, allowed, minimum=total)
 
-    matched = ranked.matched
     facets = _FACETS.get_or_set(
-        (view.epoch, compiled.text, filters_key),
+        (view.epoch, plan.key, literal, filters_key),
         lambda: _facet_counts(view, matched, filter_sets),
     )
     labels = {
@@ -376,16 +529,18 @@ def _run(
     pages = math.ceil(reachable / per_page) if reachable else 0
     page = min(page, max(pages, 1))
     start = (page - 1) * per_page
-    hits = [
-        _hit(view, compiled, view.stored(docnum), score)
-        for docnum, score in ranked.best[start : start + per_page]
-    ]
+    hits = (
+        [
+            _hit(view, compiled, view.stored(docnum), score)
+            for docnum, score in outcome.best[start : start + per_page]
+        ]
+        if compiled is not None
+        else []
+    )
 
     message = None
     if clean.shortened:
         message = f"Your search was shortened to its first {MAX_TERMS} words."
-    elif fuzzy_used:
-        message = "No exact matches for every word; showing results for similar words."
     return SearchResults(
         query=clean.text,
         hits=hits,
@@ -397,7 +552,9 @@ def _run(
         facet_labels=labels,
         filters=filters,
         suggestion=suggestion,
-        fuzzy_used=fuzzy_used,
+        fuzzy_used=corrected is not None,
+        corrected=corrected,
+        preferred_language=preferred_lang if prefer else None,
         message=message,
         generation=view.generation,
     )
@@ -405,20 +562,6 @@ def _run(
 
 def _with(results: SearchResults, **changes: Any) -> SearchResults:
     return replace(results, **changes)
-
-
-def _ranked(
-    view: SearchView,
-    compiled: CompiledQuery,
-    filters_key: tuple[tuple[str, str], ...],
-    allowed: frozenset[int] | None,
-    depth: int,
-    newest: bool,
-) -> Ranked:
-    return _RANKED.get_or_set(
-        (view.epoch, compiled.text, filters_key, depth, newest),
-        lambda: view.run(compiled, allowed, depth, newest=newest),
-    )
 
 
 def _intersect_all(sets: Iterable[frozenset[int]]) -> frozenset[int] | None:
@@ -478,22 +621,6 @@ def _similar(view: SearchView, word: str, limit: int) -> list[str]:
     return _SIMILAR.get_or_set(
         (view.epoch, word, maxdist, limit), lambda: view.similar_words(word, maxdist, limit)
     )
-
-
-def _fuzzy_text(view: SearchView, clean: CleanQuery) -> str:
-    """The query with each typed word widened to itself OR index words a typo away."""
-    wanted = set(clean.words)
-    tokens = []
-    for i, token in enumerate(clean.tokens):
-        excluded = i > 0 and clean.tokens[i - 1] == "NOT"
-        form = vocabulary_form(token) if token in wanted and not excluded else None
-        if form and len(form) >= MIN_FUZZY_LENGTH and not form.isdigit():
-            similar = _similar(view, form, 4)
-            if similar:
-                tokens.append("(" + " OR ".join([token, *similar]) + ")")
-                continue
-        tokens.append(token)
-    return " ".join(tokens)
 
 
 def _suggestion(

@@ -209,13 +209,21 @@ class IndexStore:
                     f"these changes were made on {since}"
                 )
             ix = whoosh_index.open_dir(str(self.root / pointer.index), schema=SCHEMA)
+            docs = _unique(added_or_changed)
             try:
                 writer = ix.writer(timeout=self.writer_timeout)
                 try:
                     for doc_id in removed_ids:
                         writer.delete_by_term("id", doc_id)
-                    for doc in added_or_changed:
-                        writer.update_document(**document_fields(doc))
+                    # update_document looks the id up in every segment and deletes it first:
+                    # a document the index does not hold yet is simply added.
+                    with ix.reader() as reader:
+                        held = {doc.id for doc in docs if ("id", doc.id) in reader}
+                    for doc in docs:
+                        if doc.id in held:
+                            writer.update_document(**document_fields(doc))
+                        else:
+                            writer.add_document(**document_fields(doc))
                 except BaseException:
                     writer.cancel()
                     raise
@@ -302,3 +310,8 @@ class IndexStore:
                 self._view.retire()
                 self._view = None
                 self._current_stamp = None
+
+
+def _unique(documents: Iterable[SearchDocument]) -> list[SearchDocument]:
+    """The documents, the last of each id winning (adding one twice would index it twice)."""
+    return list({doc.id: doc for doc in documents}.values())

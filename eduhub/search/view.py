@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from eduhub.search.analysis import language_variant
+from eduhub.search.analysis import fold, language_variant
 from eduhub.search.highlight import plain_snippet, snippet_html
 from eduhub.search.query import CompiledQuery, edit_distance
 from eduhub.search.schema import VOCABULARY
@@ -27,6 +27,19 @@ class Ranked:
     matched: frozenset[int]
     #: (document number, score), best first; scores are 0.0 when sorted by date
     best: list[tuple[int, float]]
+
+
+def without_title(text: str, title: str) -> str:
+    """``text`` without the title it starts with: the hit shows the title just above it.
+
+    Lessons open with their title as a heading, so most excerpts (and some summaries)
+    begin by repeating it.
+    """
+    title = title.strip()
+    stripped = text.lstrip()
+    if not title or fold(stripped[: len(title)]) != fold(title):
+        return text
+    return stripped[len(title) :].lstrip(" \t\r\n:.-–—|")
 
 
 class SearchView:
@@ -137,6 +150,44 @@ class SearchView:
         heap.sort(reverse=True)
         return Ranked(frozenset(docs), [(-d, score) for score, d in heap])
 
+    def docs(self, q: Any) -> frozenset[int]:
+        """Every document ``q`` matches (no scoring)."""
+        with self._lock:
+            return frozenset(self._searcher.docs_for_query(q))
+
+    def rank(
+        self,
+        q: Any,
+        candidates: frozenset[int],
+        key: Any,
+        limit: int,
+    ) -> list[tuple[int, float]]:
+        """The best ``limit`` of ``candidates`` by ``key(docnum, score)``, scored by ``q``.
+
+        ``q`` may match documents outside ``candidates`` (they are skipped unscored); a
+        candidate ``q`` does not match scores 0.
+        """
+        if limit <= 0 or not candidates:
+            return []
+        scores: dict[int, float] = {}
+        with self._lock:
+            searcher = self._searcher
+            context = searcher.context(needs_current=False, top_query=q, limit=limit)
+            for sub, offset in searcher.leaf_searchers():
+                m = q.matcher(sub, context)
+                while m.is_active():
+                    d = m.id() + offset
+                    if d in candidates:
+                        scores[d] = m.score()
+                    m.next()
+        best = heapq.nlargest(limit, candidates, key=lambda d: (key(d, scores.get(d, 0.0)), -d))
+        return [(d, scores.get(d, 0.0)) for d in best]
+
+    def newest(self, candidates: frozenset[int], limit: int) -> list[tuple[int, float]]:
+        updated = self._updated()
+        best = heapq.nlargest(limit, candidates, key=lambda d: (updated[d], -d))
+        return [(d, 0.0) for d in best]
+
     def _updated(self) -> list[int]:
         values = self._updated_values
         if values is None:
@@ -239,8 +290,9 @@ class SearchView:
     def snippet(self, cq: CompiledQuery, fields: Mapping[str, Any]) -> str:
         """Escaped HTML around the first matches in the stored excerpt (or the summary)."""
         variant = language_variant(fields.get("language"))
-        excerpt = fields.get("excerpt") or ""
-        summary = fields.get("summary") or ""
+        title = fields.get("title") or ""
+        excerpt = without_title(fields.get("excerpt") or "", title)
+        summary = without_title(fields.get("summary") or "", title)
         for text in (excerpt, summary):
             if text:
                 found = snippet_html(text, variant, cq)

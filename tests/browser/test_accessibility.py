@@ -33,6 +33,7 @@ PAGES = [
     "/history/riverbend/what-is-solar-power",
     "/search?q=solar",
     "/search?q=zzzzqqq",
+    "/search?q=sollar+batteries&course=riverbend/solar-energy",
     "/login",
     "/signup",
     "/reset-password",

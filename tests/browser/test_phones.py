@@ -87,6 +87,10 @@ PAGES = [
     ("history of a revision", "/history/riverbend/what-is-solar-power?revision=1"),
     ("search", "/search?q=solar"),
     ("search, no results", "/search?q=zzzzqqq"),
+    (
+        "search, corrected, in one course",
+        "/search?q=sollar+batteries&course=riverbend/solar-energy",
+    ),
     ("sign in", "/login"),
     ("sign up", "/signup"),
     ("reset password", "/reset-password"),

@@ -41,29 +41,49 @@ CORPUS_IMPORTS: dict[str, tuple[str, ForeignOptions]] = {
 # --------------------------------------------------------------------------- judged queries
 
 
+HALVES = ("tuning", "test")
+KINDS = ("paraphrase", "question", "typo", "one-word")
+
+
 @dataclass(frozen=True)
 class JudgedQuery:
     query: str
     expect: tuple[str, ...]
     #: the language the query is written in (informational: it is *not* a filter)
     lang: str
+    #: paraphrase, question, typo or one-word
+    kind: str = "paraphrase"
+    #: "tuning" or "test": fixed once in the YAML, never re-split
+    half: str = "tuning"
     #: search filters, named as services.search names them (``lang``, ``subject``, ``org`` …)
     filters: dict[str, str] = field(default_factory=dict)
-    why: str = ""
 
 
-def load_judged(path: Path = JUDGED) -> list[JudgedQuery]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [
-        JudgedQuery(
-            query=str(entry["query"]),
-            expect=tuple(str(e) for e in entry["expect"]),
-            lang=str(entry.get("lang", "")),
-            filters={str(k): str(v) for k, v in (entry.get("filters") or {}).items()},
-            why=str(entry.get("why", "")),
-        )
-        for entry in entries
-    ]
+@dataclass(frozen=True)
+class JudgedSet:
+    seed: int
+    queries: list[JudgedQuery]
+
+    def half(self, name: str) -> list[JudgedQuery]:
+        return [q for q in self.queries if q.half == name]
+
+
+def load_judged(path: Path = JUDGED) -> JudgedSet:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return JudgedSet(
+        seed=int(data["seed"]),
+        queries=[
+            JudgedQuery(
+                query=str(entry["query"]),
+                expect=tuple(str(e) for e in entry["expect"]),
+                lang=str(entry["lang"]),
+                kind=str(entry["kind"]),
+                half=str(entry["half"]),
+                filters={str(k): str(v) for k, v in (entry.get("filters") or {}).items()},
+            )
+            for entry in data["queries"]
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- documents
@@ -144,7 +164,7 @@ def _string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def fts5_query(raw: str) -> str | None:
+def fts5_query(raw: str, *, any_word: bool = False) -> str | None:
     """A search-box query in FTS5 syntax, word for word.
 
     Every bare word becomes an FTS5 string (so ``csv.DictReader`` or ``d'écriture`` is not a
@@ -152,6 +172,8 @@ def fts5_query(raw: str) -> str | None:
     ``foto*`` stays a prefix; AND, OR, NOT and parentheses are passed through as FTS5
     operators. What FTS5 cannot parse after that (``NOT x`` alone, unbalanced parentheses)
     fails when run and counts as no hits. None when nothing is left to search for.
+    ``any_word`` joins the words with OR instead (what the relevance baseline uses: bm25
+    then ranks documents with more and rarer words first).
     """
     parts: list[str] = []
     for token in _FTS_TOKENS.findall(raw.replace("\x00", " ")):
@@ -165,7 +187,11 @@ def fts5_query(raw: str) -> str | None:
             parts.append(_string(token.rstrip("*")) + " *")
         else:
             parts.append(_string(token))
-    return " ".join(parts) if any(p not in _OPERATORS and p not in "()" for p in parts) else None
+    if not any(p not in _OPERATORS and p not in "()" for p in parts):
+        return None
+    if any_word:
+        return " OR ".join(p for p in parts if p not in _OPERATORS and p not in "()")
+    return " ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -253,9 +279,10 @@ class Fts5Index:
         limit: int = DEPTH,
         snippets: bool = False,
         count: bool = False,
+        any_word: bool = False,
     ) -> FtsPage:
         """One page of ids by bm25, optionally with highlighted snippets and the total."""
-        match = fts5_query(raw)
+        match = fts5_query(raw, any_word=any_word)
         if match is None:
             return FtsPage([], 0, [], parsed=True)
         params: dict[str, Any] = {"match": match, "limit": limit}
@@ -287,9 +314,9 @@ class Fts5Index:
         ]
         return FtsPage([row[0] for row in rows], total, marked if snippets else [])
 
-    def ranker(self) -> Callable[[JudgedQuery], list[str]]:
+    def ranker(self, *, any_word: bool = True) -> Callable[[JudgedQuery], list[str]]:
         def rank(judged: JudgedQuery) -> list[str]:
-            return self.search(judged.query, judged.filters).ids
+            return self.search(judged.query, judged.filters, any_word=any_word).ids
 
         return rank
 
@@ -350,32 +377,47 @@ def summarize(outcomes: Sequence[Outcome]) -> Summary:
     )
 
 
-def table(eduhub: Sequence[Outcome], fts5: Sequence[Outcome] | None) -> str:
-    """Per query: EduHub's and FTS5's rank of the first expected lesson, and what came first.
+def _shown(rank: int | None) -> str:
+    return str(rank) if rank else "-"
+
+
+def report(eduhub: Sequence[Outcome], fts5: Sequence[Outcome] | None) -> str:
+    """Both engines on each half, by kind and by language, then EduHub's misses.
 
     A rank is 1-based within the first ten hits; ``-`` is a miss (MRR 0, not in the top 3).
+    A miss is a query whose expected lessons are all outside EduHub's top 3.
     """
+    theirs: Sequence[Outcome | None] = fts5 if fts5 is not None else [None] * len(eduhub)
+    pairs = list(zip(eduhub, theirs, strict=True))
+    head = f"{'slice':<22} {'n':>4}  {'EduHub MRR':>10} {'top-3':>6}"
+    lines = [f"{head}  {'FTS5 MRR':>8} {'top-3':>6}"]
 
-    def shown(rank: int | None) -> str:
-        return str(rank) if rank else "-"
+    def row(label: str, chosen: list[tuple[Outcome, Outcome | None]]) -> None:
+        if not chosen:
+            return
+        ours = summarize([o for o, _ in chosen])
+        other = [t for _, t in chosen if t is not None]
+        fts = f"{summarize(other).mrr:>8.3f} {summarize(other).top3:>6.3f}" if other else "n/a"
+        lines.append(f"{label:<22} {len(chosen):>4}  {ours.mrr:>10.3f} {ours.top3:>6.3f}  {fts}")
 
-    width = max(len(o.judged.query) for o in eduhub) + 2
-    lines = [f"{'query':<{width}} {'filters':<12} {'eduhub':>6} {'fts5':>5}  eduhub's first hit"]
-    others: Sequence[Outcome | None] = fts5 if fts5 is not None else [None] * len(eduhub)
-    for ours, theirs in zip(eduhub, others, strict=True):
-        filters = ",".join(f"{k}={v}" for k, v in ours.judged.filters.items()) or ""
+    for half in HALVES:
+        in_half = [p for p in pairs if p[0].judged.half == half]
+        row(f"{half} half", in_half)
+        for kind in KINDS:
+            row(f"  {kind}", [p for p in in_half if p[0].judged.kind == kind])
+        for lang in sorted({p[0].judged.lang for p in in_half}):
+            row(f"  lang {lang}", [p for p in in_half if p[0].judged.lang == lang])
+    row("all", pairs)
+    lines.append("")
+    lines.append("EduHub misses (expected lesson not in the top 3):")
+    lines.append(f"{'half':<7} {'kind':<10} {'eduhub':>6} {'fts5':>5}  query -> EduHub's first hit")
+    for ours, other in pairs:
+        if ours.top3:
+            continue
         first = ours.ranking[0] if ours.ranking else "(no hits)"
         lines.append(
-            f"{ours.judged.query!s:<{width}} {filters:<12} {shown(ours.rank):>6} "
-            f"{shown(theirs.rank) if theirs else 'n/a':>5}  {first}"
-        )
-    for name, outcomes in (("EduHub", eduhub), ("FTS5", fts5)):
-        if outcomes is None:
-            lines.append(f"{name:<7} not measured: this sqlite3 has no FTS5")
-            continue
-        s = summarize(outcomes)
-        lines.append(
-            f"{name:<7} MRR {s.mrr:.3f}  top-3 {s.top3:.3f}  "
-            f"({sum(o.top3 for o in outcomes)}/{s.queries} in the top 3)"
+            f"{ours.judged.half:<7} {ours.judged.kind:<10} {_shown(ours.rank):>6} "
+            f"{_shown(other.rank) if other else 'n/a':>5}  {ours.judged.query!r} -> {first}"
+            f"  (want {ours.judged.expect[0]})"
         )
     return "\n".join(lines)

@@ -440,3 +440,23 @@ def test_readers_in_other_processes_keep_answering_while_writers_commit(tmp_path
         assert report["errors"] == []
         assert report["queries"] > 0
         assert report["seen"] == ["quokka", "zebra"]
+
+
+def test_apply_adds_new_documents_and_replaces_known_ones_once(tmp_path: Path) -> None:
+    from eduhub.search.services import search
+
+    store = IndexStore(tmp_path)
+    store.build(corpus(), generation=1)
+    try:
+        fresh = doc("brand-new", "Beekeeping on city roofs", "Hives need shade and water.")
+        # The same new id twice in one batch, then again: one document, the last version.
+        twice = doc("brand-new", "Beekeeping on city roofs", "Hives need shade and honey.")
+        assert store.apply([fresh, twice], [], generation=2)
+        assert [h.id for h in search(store, "beekeeping").hits] == ["brand-new"]
+        assert search(store, "honey").total == 1
+        assert store.apply([doc("brand-new", "Beekeeping", "Bees swarm in May.")], [], 3)
+        assert search(store, "beekeeping").total == 1
+        assert search(store, "honey").total == 0
+        assert search(store, "swarm").total == 1
+    finally:
+        store.close()

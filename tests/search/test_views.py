@@ -176,3 +176,66 @@ def test_a_retired_course_leaves_the_index(runner, client, imported) -> None:  #
     result = runner.invoke(args=["content", "import", str(imported)])
     assert "search index updated" in result.output
     assert course_hits() == set()
+
+
+def test_snippets_do_not_repeat_the_title(client, imported) -> None:  # type: ignore[no-untyped-def]
+    # The lesson opens with "# Solar panels": the hit shows that title once, above the snippet.
+    hit = client.get("/api/v1/search?q=photovoltaic").get_json()["hits"][0]
+    assert hit["title"] == "Solar panels"
+    assert "Solar panels" not in hit["snippet"]
+    assert hit["snippet"].startswith("<mark>Photovoltaic</mark>")
+
+
+def test_one_notice_when_a_typo_was_corrected_with_a_link_to_the_literal_query(  # type: ignore[no-untyped-def]
+    client, imported
+) -> None:
+    page = client.get("/search?q=photovoltiac&course=riverbend/energy").get_data(as_text=True)
+    assert page.count("Showing results for") == 1
+    assert "<strong>photovoltaic</strong>" in page
+    assert "1 result for" in page
+    # "search instead for" keeps the scope and asks for the words as typed.
+    notice = page.split("search instead for", 1)[1].split("</p>", 1)[0]
+    href = notice.split('href="', 1)[1].split('"', 1)[0]
+    assert href.startswith("/search?"), notice
+    assert {"q=photovoltiac", "course=riverbend/energy", "literal=1"} <= set(
+        href.split("?", 1)[1].replace("%2F", "/").split("&amp;")
+    ), notice
+    literal = client.get("/search?q=photovoltiac&course=riverbend/energy&literal=1")
+    text = literal.get_data(as_text=True)
+    assert "Showing results for" not in text
+    assert "0 results for" in text
+    assert "Did you mean" in text
+
+
+def test_the_learners_language_comes_first_when_the_query_does_not_say(  # type: ignore[no-untyped-def]
+    client, imported
+) -> None:
+    # "turn" and "regando" name one English and one Spanish lesson each; nothing in the
+    # query says which language the learner reads, so their browser's language decides.
+    def first(language: str) -> str:
+        response = client.get("/search?q=turn+regando", headers={"Accept-Language": language})
+        page = response.get_data(as_text=True)
+        return page.split('<ol class="hits"', 1)[1].split('href="', 1)[1].split('"', 1)[0]
+
+    assert first("es-ES,es;q=0.9") == "/lessons/valle/agua"
+    assert first("en-GB,en;q=0.9").startswith("/lessons/riverbend/")
+    page = client.get("/search?q=turn+regando", headers={"Accept-Language": "es"}).get_data(
+        as_text=True
+    )
+    assert "are shown first" in page
+    assert "lang=es" in page  # the language facet narrows (or, once chosen, widens again)
+
+
+def test_a_course_or_city_scope_is_kept_by_the_form_and_every_link(client, imported) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/search?q=turn&course=riverbend/energy").get_data(as_text=True)
+    assert '<input type="hidden" name="course" value="riverbend/energy">' in page
+    assert "search everywhere" in page
+    facet_links = [part.split('"', 1)[0] for part in page.split('href="/search?')[1:]]
+    assert facet_links
+    kept = [link for link in facet_links if "course=riverbend/energy" in link]
+    dropped = [link for link in facet_links if "course=" not in link]
+    # Only "search everywhere" and the chip that removes the course filter drop it.
+    assert len(dropped) == 2, facet_links
+    assert len(kept) == len(facet_links) - 2
+    city = client.get("/search?q=regando&org=valle").get_data(as_text=True)
+    assert '<input type="hidden" name="org" value="valle">' in city
