@@ -9,6 +9,7 @@ from eduhub.api import bp, schemas
 from eduhub.api.contract import Param, operation, respond, text
 from eduhub.catalog import services
 from eduhub.catalog.services import BadRequest, CatalogFilters, NotFound
+from eduhub.extensions import db
 
 _TEXT = text(max_length=100)
 FILTERS = (
@@ -28,7 +29,7 @@ def courses() -> ResponseReturnValue:
         filters = CatalogFilters.from_args(request.args)
     except BadRequest as exc:
         abort(400, description=str(exc))
-    page = services.find_courses(filters, current_app.config["PER_PAGE"])
+    page = services.find_courses(db.session, filters, current_app.config["PER_PAGE"])
     if filters.page > 1 and filters.page > (page.pages or 1):
         abort(404, description=f"page {filters.page} is past the last page ({page.pages or 1})")
 
@@ -55,7 +56,7 @@ def courses() -> ResponseReturnValue:
 def course(course_id: str) -> ResponseReturnValue:
     org_slug, _, course_slug = course_id.partition("/")
     try:
-        found = services.get_course(org_slug, course_slug)
+        found = services.get_course(db.session, org_slug, course_slug)
     except NotFound:
         abort(404, description=f"no course '{course_id}'")
     return respond(schemas.CourseDetailOut.of(found))

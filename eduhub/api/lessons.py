@@ -20,7 +20,7 @@ from eduhub.progress import services as progress
 
 def _lesson_or_404(uid: str) -> Lesson:
     try:
-        return services.get_lesson(uid)
+        return services.get_lesson(db.session, uid)
     except NotFound:
         abort(404, description=f"no lesson '{uid}'")
 

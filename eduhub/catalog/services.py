@@ -6,13 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask_sqlalchemy.pagination import Pagination
+from flask_sqlalchemy.pagination import Pagination, SelectPagination
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from eduhub.catalog.models import Course, CourseSubject, Lesson, Module, Organization
 from eduhub.catalog.vocabulary import LICENSES
-from eduhub.extensions import db
 
 
 class NotFound(LookupError):
@@ -92,7 +91,7 @@ def _course_loading() -> tuple[Any, ...]:
     return (selectinload(Course.organization), selectinload(Course.subject_rows))
 
 
-def find_courses(filters: CatalogFilters, per_page: int) -> Pagination:
+def find_courses(session: Session, filters: CatalogFilters, per_page: int) -> Pagination:
     """The catalog: live courses matching every filter given, newest changes last."""
     query = live_courses().options(*_course_loading())
     if filters.subject:
@@ -114,23 +113,29 @@ def find_courses(filters: CatalogFilters, per_page: int) -> Pagination:
         if filters.org:
             query = query.where(Organization.slug == filters.org)
     query = query.order_by(Course.featured.desc(), Course.title, Course.id)
-    return db.paginate(query, page=filters.page, per_page=per_page, error_out=False)
+    return SelectPagination(
+        select=query,
+        session=session,
+        page=filters.page,
+        per_page=per_page,
+        max_per_page=None,
+        error_out=False,
+        count=True,
+    )
 
 
-def facet_options() -> FacetOptions:
+def facet_options(session: Session) -> FacetOptions:
     """Values that filters can take, drawn from what live courses actually use."""
     live = live_courses().subquery()
-    subjects = db.session.scalars(
+    subjects = session.scalars(
         select(CourseSubject.subject)
         .join(live, live.c.id == CourseSubject.course_id)
         .distinct()
         .order_by(CourseSubject.subject)
     ).all()
-    levels = db.session.scalars(select(live.c.level).distinct()).all()
-    languages = db.session.scalars(
-        select(live.c.language).distinct().order_by(live.c.language)
-    ).all()
-    cities = db.session.scalars(
+    levels = session.scalars(select(live.c.level).distinct()).all()
+    languages = session.scalars(select(live.c.language).distinct().order_by(live.c.language)).all()
+    cities = session.scalars(
         select(Organization.city)
         .join(live, live.c.organization_id == Organization.id)
         .distinct()
@@ -149,14 +154,14 @@ def _sort_levels(levels: Any) -> list[str]:
     return sorted(levels, key=key)
 
 
-def featured_courses(limit: int = 6) -> list[Course]:
+def featured_courses(session: Session, limit: int = 6) -> list[Course]:
     query = (
         live_courses()
         .options(*_course_loading())
         .order_by(Course.featured.desc(), Course.updated_at.desc(), Course.id)
         .limit(limit)
     )
-    return list(db.session.scalars(query))
+    return list(session.scalars(query))
 
 
 @dataclass(frozen=True)
@@ -166,47 +171,47 @@ class OrgSummary:
     lessons: int
 
 
-def contributing_organizations() -> list[OrgSummary]:
+def contributing_organizations(session: Session) -> list[OrgSummary]:
     """Every organization with its live course and lesson counts, for home and /cities."""
     course_counts = dict(
-        db.session.execute(
+        session.execute(
             select(Course.organization_id, func.count(Course.id))
             .where(Course.retired_at.is_(None))
             .group_by(Course.organization_id)
         ).all()
     )
     lesson_counts = dict(
-        db.session.execute(
+        session.execute(
             select(Lesson.organization_id, func.count(Lesson.id))
             .where(Lesson.retired_at.is_(None))
             .group_by(Lesson.organization_id)
         ).all()
     )
-    orgs = db.session.scalars(select(Organization).order_by(Organization.name))
+    orgs = session.scalars(select(Organization).order_by(Organization.name))
     return [
         OrgSummary(org, course_counts.get(org.id, 0), lesson_counts.get(org.id, 0)) for org in orgs
     ]
 
 
-def get_organization(slug: str) -> Organization:
-    org = db.session.scalar(select(Organization).where(Organization.slug == slug))
+def get_organization(session: Session, slug: str) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
     if org is None:
         raise NotFound(f"no organization '{slug}'")
     return org
 
 
-def organization_courses(org: Organization) -> list[Course]:
+def organization_courses(session: Session, org: Organization) -> list[Course]:
     query = (
         live_courses()
         .where(Course.organization_id == org.id)
         .options(*_course_loading())
         .order_by(Course.title)
     )
-    return list(db.session.scalars(query))
+    return list(session.scalars(query))
 
 
-def get_course(org_slug: str, course_slug: str) -> Course:
-    course = db.session.scalar(
+def get_course(session: Session, org_slug: str, course_slug: str) -> Course:
+    course = session.scalar(
         select(Course)
         .join(Organization, Course.organization_id == Organization.id)
         .where(Organization.slug == org_slug, Course.slug == course_slug)
@@ -229,8 +234,8 @@ def course_minutes(course: Course) -> int:
     return sum(lesson.minutes for lesson in course_lessons(course))
 
 
-def get_lesson(uid: str) -> Lesson:
-    lesson = db.session.scalar(
+def get_lesson(session: Session, uid: str) -> Lesson:
+    lesson = session.scalar(
         select(Lesson)
         .where(Lesson.uid == uid)
         .options(
@@ -251,9 +256,9 @@ class Neighbours:
     next: Lesson | None
 
 
-def neighbours(lesson: Lesson) -> Neighbours:
+def neighbours(session: Session, lesson: Lesson) -> Neighbours:
     """Previous and next live lessons in the course's reading order."""
-    ordered = course_lessons(get_course(lesson.organization.slug, lesson.course.slug))
+    ordered = course_lessons(get_course(session, lesson.organization.slug, lesson.course.slug))
     ids = [item.id for item in ordered]
     if lesson.id not in ids:
         return Neighbours(None, None)
@@ -264,7 +269,7 @@ def neighbours(lesson: Lesson) -> Neighbours:
     )
 
 
-def translations(lesson: Lesson) -> list[Lesson]:
+def translations(session: Session, lesson: Lesson) -> list[Lesson]:
     """Other live language versions: the original and every translation of it."""
     root = lesson.translation_of_uid or lesson.uid
     query = (
@@ -276,14 +281,14 @@ def translations(lesson: Lesson) -> list[Lesson]:
         )
         .order_by(Lesson.language)
     )
-    return list(db.session.scalars(query))
+    return list(session.scalars(query))
 
 
-def page_changed_at(lesson: Lesson) -> datetime:
+def page_changed_at(session: Session, lesson: Lesson) -> datetime:
     """When anything a lesson page shows last changed: the lesson, its course (outline,
     neighbours), its organization, and any language version, retired ones included."""
     root = lesson.translation_of_uid or lesson.uid
-    versions = db.session.scalar(
+    versions = session.scalar(
         select(func.max(Lesson.updated_at)).where(
             (Lesson.uid == root) | (Lesson.translation_of_uid == root)
         )
@@ -307,9 +312,9 @@ def license_url(spdx: str) -> str | None:
     return LICENSES.get(spdx)
 
 
-def published_lessons() -> list[tuple[str, datetime]]:
+def published_lessons(session: Session) -> list[tuple[str, datetime]]:
     """(uid, last change) of every live lesson in a live course, for the sitemap."""
-    rows = db.session.execute(
+    rows = session.execute(
         select(Lesson.uid, Lesson.updated_at)
         .join(Course, Lesson.course_id == Course.id)
         .where(Lesson.retired_at.is_(None), Course.retired_at.is_(None))
@@ -318,8 +323,8 @@ def published_lessons() -> list[tuple[str, datetime]]:
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
-def live_course_keys() -> list[tuple[str, str, datetime]]:
-    rows = db.session.execute(
+def live_course_keys(session: Session) -> list[tuple[str, str, datetime]]:
+    rows = session.execute(
         select(Organization.slug, Course.slug, Course.updated_at)
         .join(Organization, Course.organization_id == Organization.id)
         .where(Course.retired_at.is_(None))
@@ -328,9 +333,9 @@ def live_course_keys() -> list[tuple[str, str, datetime]]:
     return [tuple(row) for row in rows]  # type: ignore[misc]
 
 
-def current_generation() -> int:
+def current_generation(session: Session) -> int:
     """The catalog's content generation (0 before the first import)."""
     from eduhub.catalog.models import ContentGeneration
 
-    value = db.session.scalar(select(ContentGeneration.generation).where(ContentGeneration.id == 1))
+    value = session.scalar(select(ContentGeneration.generation).where(ContentGeneration.id == 1))
     return value or 0

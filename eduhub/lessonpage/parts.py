@@ -40,8 +40,8 @@ def content(view: LessonView) -> dict[str, Any]:
         "lesson": lesson,
         "revision": revision,
         "parts": quizzes.page_parts(revision.html, quizzes.revision_quizzes(revision)),
-        "neighbours": catalog.neighbours(lesson),
-        "translations": catalog.translations(lesson),
+        "neighbours": catalog.neighbours(db.session, lesson),
+        "translations": catalog.translations(db.session, lesson),
         "license_url": catalog.license_url(lesson.license),
     }
 

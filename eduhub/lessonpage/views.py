@@ -57,8 +57,8 @@ def home() -> str:
         board = progress.dashboard(db.session, user_id, recent_limit=0)
     return render_template(
         "catalog/home.html",
-        featured=catalog.featured_courses(),
-        organizations=catalog.contributing_organizations(),
+        featured=catalog.featured_courses(db.session),
+        organizations=catalog.contributing_organizations(db.session),
         board=board,
         assigned=classrooms.assigned_to(db.session, user_id) if user_id is not None else [],
     )
@@ -66,7 +66,7 @@ def home() -> str:
 
 def course(org_slug: str, course_slug: str) -> Response:
     try:
-        found = catalog.get_course(org_slug, course_slug)
+        found = catalog.get_course(db.session, org_slug, course_slug)
     except NotFound:
         abort(404, description="No course by that name.")
     lessons = catalog.course_lessons(found)
@@ -87,7 +87,7 @@ def course(org_slug: str, course_slug: str) -> Response:
 
 def _lesson_or_404(uid: str) -> Lesson:
     try:
-        return catalog.get_lesson(uid)
+        return catalog.get_lesson(db.session, uid)
     except NotFound:
         abort(404, description="No lesson with that id.")
 
@@ -107,7 +107,8 @@ def lesson(uid: str) -> Response:
             states[shown.quiz.id] = QuizState(shown.result, reveal=reveal)
     context = compose(LessonView(found, user_id, states))
     response = _conditional(
-        render_template("catalog/lesson.html", **context), catalog.page_changed_at(found)
+        render_template("catalog/lesson.html", **context),
+        catalog.page_changed_at(db.session, found),
     )
     # Only after the page is known to be sent: a 304 writes nothing. The page never shows
     # "started" or the day it was opened, so writing after rendering changes nothing on it.

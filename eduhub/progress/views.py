@@ -21,7 +21,7 @@ bp = Blueprint("progress", __name__)
 @login_required
 def complete(uid: str) -> ResponseReturnValue:
     try:
-        lesson = catalog.get_lesson(uid)
+        lesson = catalog.get_lesson(db.session, uid)
     except NotFound:
         abort(404, description="No lesson with that id.")
     outcome = services.mark_complete(db.session, current_user.id, lesson)

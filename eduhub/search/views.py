@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from eduhub.catalog import services as catalog_services
+from eduhub.extensions import db
 from eduhub.search import services, sync
 
 bp = Blueprint("search", __name__)
@@ -69,7 +70,7 @@ def search() -> ResponseReturnValue:
         return url_for("search.search", **{k: v for k, v in params.items() if v not in (None, "")})
 
     # Nothing found: offer the catalog's own subjects, languages and cities to browse instead.
-    browse = catalog_services.facet_options() if not results.hits else None
+    browse = catalog_services.facet_options(db.session) if not results.hits else None
     return render_template(
         "search/results.html",
         results=results,

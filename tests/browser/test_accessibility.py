@@ -113,7 +113,9 @@ def test_signed_in_pages_have_no_serious_accessibility_violations(app, db, serve
     from tests.progress.helpers import learner
 
     ada = learner(db, "ada")
-    progress.mark_complete(db.session, ada.id, catalog.get_lesson("riverbend/what-is-solar-power"))
+    progress.mark_complete(
+        db.session, ada.id, catalog.get_lesson(db.session, "riverbend/what-is-solar-power")
+    )
     db.session.commit()
     serializer = app.session_interface.get_signing_serializer(app)
     cookie = serializer.dumps({"_user_id": ada.get_id(), "_fresh": True})

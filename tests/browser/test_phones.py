@@ -208,7 +208,9 @@ def sign_in_cookie(app, db, host: str) -> dict[str, str]:  # type: ignore[no-unt
     from tests.progress.helpers import learner
 
     ada = learner(db, "ada")
-    progress.mark_complete(db.session, ada.id, catalog.get_lesson("riverbend/what-is-solar-power"))
+    progress.mark_complete(
+        db.session, ada.id, catalog.get_lesson(db.session, "riverbend/what-is-solar-power")
+    )
     db.session.commit()
     serializer = app.session_interface.get_signing_serializer(app)
     value = serializer.dumps({"_user_id": ada.get_id(), "_fresh": True})

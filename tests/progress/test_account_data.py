@@ -17,7 +17,7 @@ def test_export_contains_progress_and_deletion_anonymises_on_request(app, db, tm
     course_pack(app, db, tmp_path, lessons=2)
     ada, bo = learner(db, "ada"), learner(db, "bo")
     for user in (ada, bo):
-        services.mark_complete(db.session, user.id, catalog.get_lesson("testville/l1"))
+        services.mark_complete(db.session, user.id, catalog.get_lesson(db.session, "testville/l1"))
     db.session.commit()
     exported = accounts.export_user_data(db.session, ada)
     assert [row["lesson"] for row in exported["progress"]["lessons"]] == ["testville/l1"]

@@ -39,9 +39,9 @@ def test_home_and_dashboard_queries_do_not_grow_with_lessons_touched(
 ) -> None:  # type: ignore[no-untyped-def]
     course_pack(app, db, tmp_path, lessons=300, modules=10)
     one, many = learner(db, "one"), learner(db, "many")
-    services.mark_complete(db.session, one.id, catalog.get_lesson("testville/l1"))
+    services.mark_complete(db.session, one.id, catalog.get_lesson(db.session, "testville/l1"))
     for i in range(1, 301):
-        lesson = catalog.get_lesson(f"testville/l{i}")
+        lesson = catalog.get_lesson(db.session, f"testville/l{i}")
         if i % 2:
             services.mark_complete(db.session, many.id, lesson)
         else:

@@ -30,7 +30,7 @@ def test_a_visit_starts_a_lesson_once(app, db, tmp_path: Path) -> None:  # type:
 def test_completion_is_idempotent_and_never_goes_back(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     course_pack(app, db, tmp_path)
     ada = learner(db)
-    lesson = catalog.get_lesson("testville/l1")
+    lesson = catalog.get_lesson(db.session, "testville/l1")
     first = services.mark_complete(db.session, ada.id, lesson).progress.completed_at
     db.session.commit()
     services.mark_complete(db.session, ada.id, lesson)
@@ -57,10 +57,10 @@ def test_course_percent_per_module_and_overall(app, db, tmp_path: Path) -> None:
     course_pack(app, db, tmp_path, lessons=4, modules=2)
     ada = learner(db)
     for uid in ("testville/l1", "testville/l2", "testville/l3"):
-        services.mark_complete(db.session, ada.id, catalog.get_lesson(uid))
+        services.mark_complete(db.session, ada.id, catalog.get_lesson(db.session, uid))
     db.session.commit()
     progress = services.course_progress(
-        db.session, ada.id, catalog.get_course("testville", "course")
+        db.session, ada.id, catalog.get_course(db.session, "testville", "course")
     )
     assert [(m.done, m.total, m.percent) for m in progress.modules] == [(2, 2, 100), (1, 2, 50)]
     assert (progress.done, progress.total, progress.percent) == (3, 4, 75)
@@ -71,15 +71,19 @@ def test_completing_the_last_lesson_completes_the_course_once(app, db, tmp_path:
     ada = learner(db)
     assert (
         services.mark_complete(
-            db.session, ada.id, catalog.get_lesson("testville/l1")
+            db.session, ada.id, catalog.get_lesson(db.session, "testville/l1")
         ).course_completion
         is None
     )
-    outcome = services.mark_complete(db.session, ada.id, catalog.get_lesson("testville/l2"))
+    outcome = services.mark_complete(
+        db.session, ada.id, catalog.get_lesson(db.session, "testville/l2")
+    )
     db.session.commit()
     assert outcome.course_completion is not None
     token = outcome.course_completion.token
-    again = services.mark_complete(db.session, ada.id, catalog.get_lesson("testville/l2"))
+    again = services.mark_complete(
+        db.session, ada.id, catalog.get_lesson(db.session, "testville/l2")
+    )
     db.session.commit()
     assert again.course_completion.token == token
     assert db.session.scalar(select(func.count(CourseCompletion.id))) == 1
@@ -93,14 +97,14 @@ def test_a_new_revision_keeps_progress_and_is_noticed(app, db, tmp_path: Path) -
 
     course_pack(app, db, tmp_path, lessons=1)
     ada = learner(db)
-    services.mark_complete(db.session, ada.id, catalog.get_lesson("testville/l1"))
+    services.mark_complete(db.session, ada.id, catalog.get_lesson(db.session, "testville/l1"))
     db.session.commit()
     write_lesson(
         tmp_path / "testville" / "course", "l1.md", id="l1", title="Lesson 1", body="# New text\n"
     )
     importer.import_tree(db.session, load_tree(tmp_path), media_dir=Path(app.config["MEDIA_DIR"]))
     db.session.commit()
-    lesson = catalog.get_lesson("testville/l1")
+    lesson = catalog.get_lesson(db.session, "testville/l1")
     (row,) = rows(db)
     assert lesson.revision_number == 2
     assert (row.status, row.completed_revision) == ("completed", 1)
@@ -109,7 +113,7 @@ def test_a_new_revision_keeps_progress_and_is_noticed(app, db, tmp_path: Path) -
 def test_dashboard_resume_courses_and_activity(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     course_pack(app, db, tmp_path, lessons=3)
     ada = learner(db)
-    services.mark_complete(db.session, ada.id, catalog.get_lesson("testville/l1"))
+    services.mark_complete(db.session, ada.id, catalog.get_lesson(db.session, "testville/l1"))
     services.record_activity(db.session, ada.id, "testville/l2", 90, "part")
     db.session.commit()
     board = services.dashboard(db.session, ada.id)
@@ -124,7 +128,7 @@ def test_dashboard_resume_courses_and_activity(app, db, tmp_path: Path) -> None:
 def test_one_learner_never_sees_another(app, db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     course_pack(app, db, tmp_path)
     ada, bo = learner(db, "ada"), learner(db, "bo")
-    services.mark_complete(db.session, ada.id, catalog.get_lesson("testville/l1"))
+    services.mark_complete(db.session, ada.id, catalog.get_lesson(db.session, "testville/l1"))
     db.session.commit()
     assert services.dashboard(db.session, bo.id).lessons_completed == 0
     assert services.export_progress(db.session, bo.id)["lessons"] == []
@@ -135,7 +139,7 @@ def test_forgetting_anonymises_or_deletes(app, db, tmp_path: Path) -> None:  # t
     course_pack(app, db, tmp_path, lessons=1)
     ada, bo = learner(db, "ada"), learner(db, "bo")
     for user in (ada, bo):
-        services.mark_complete(db.session, user.id, catalog.get_lesson("testville/l1"))
+        services.mark_complete(db.session, user.id, catalog.get_lesson(db.session, "testville/l1"))
     db.session.commit()
     services.forget_progress(db.session, ada.id, anonymise=True)
     services.forget_progress(db.session, bo.id, anonymise=False)
