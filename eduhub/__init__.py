@@ -10,7 +10,18 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI application: settings, extensions, blueprints, CLI, error pages."""
-    from eduhub import accounts, config, errors, extensions, progress, templating, transactions
+    from eduhub import (
+        accounts,
+        assets,
+        compression,
+        config,
+        errors,
+        extensions,
+        pagecache,
+        progress,
+        templating,
+        transactions,
+    )
     from eduhub.accounts import models as _accounts_models  # noqa: F401  (registers the user loader)
     from eduhub.api import bp as api_bp
     from eduhub.catalog import media
@@ -30,6 +41,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("eduhub").setLevel(settings["LOG_LEVEL"].upper())
     config.prepare_instance(app)
 
+    # after_request hooks run in reverse order: compress last, keep anonymous pages before.
+    compression.init_app(app)
+    pagecache.init_app(app)
+    assets.init_app(app)
     extensions.init_app(app)
     errors.init_app(app)
     transactions.init_app(app)
