@@ -71,7 +71,7 @@ def compressible(response: Response) -> bool:
         response.mimetype in COMPRESSIBLE
         and "Content-Encoding" not in response.headers
         and response.status_code not in (204, 206, 304)
-        and not response.is_streamed
+        and (response.direct_passthrough or not response.is_streamed)  # a file, or a body
         and (response.content_length is None or response.content_length >= MIN_SIZE)
     )
 
