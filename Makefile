@@ -27,8 +27,7 @@ run: install
 	$(BIN)/eduhub content import $(CONTENT)
 	$(BIN)/eduhub search reindex --if-needed
 	@echo "== EduHub: open http://$(HOST):$(PORT)/ (Ctrl-C stops it) =="
-	EDUHUB_BASE_URL="$(EDUHUB_BASE_URL)" HOST="$(HOST)" PORT="$(PORT)" $(if $(WORKERS),WORKERS="$(WORKERS)") \
-		$(BIN)/gunicorn --config gunicorn.conf.py
+	EDUHUB_BASE_URL="$(EDUHUB_BASE_URL)" HOST="$(HOST)" PORT="$(PORT)" $(if $(WORKERS),WORKERS="$(WORKERS)" )$(BIN)/gunicorn --config gunicorn.conf.py
 
 tests/browser/node_modules: tests/browser/package-lock.json
 	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \

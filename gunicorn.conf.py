@@ -80,7 +80,20 @@ def worker_abort(worker: Any) -> None:
     faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
 
 
+def on_starting(_server: Any) -> None:
+    """Check EduHub's settings once, in the arbiter, before any worker starts: a missing base
+    URL or a bad value stops gunicorn with one clear line rather than one per worker."""
+    os.environ.setdefault("EDUHUB_ENV", "production")  # as wsgi.py does
+    from eduhub.config import ConfigError, load
+
+    try:
+        load()
+    except ConfigError as exc:
+        print(f"eduhub: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+
+
 def when_ready(server: Any) -> None:
-    host, _, port = bind.rpartition(":")
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host  # noqa: S104  (only displayed)
-    server.log.info("EduHub is ready: open http://%s:%s/", shown, port)
+    for listener in server.LISTENERS:  # the real address, also when bound to port 0
+        address = str(listener).replace("http://0.0.0.0:", "http://127.0.0.1:")
+        server.log.info("EduHub is listening: open %s/", address)

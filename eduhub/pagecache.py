@@ -125,7 +125,7 @@ def _generation() -> int:
 def _serve_cached() -> Response | None:
     if not _anonymous_get():
         return None
-    key = (request.path, _generation(), RENDERER_VERSION)
+    key = (request.script_root + request.path, _generation(), RENDERER_VERSION)
     entry = cache_for().get(key)
     if entry is None:
         request.environ[_PENDING] = key

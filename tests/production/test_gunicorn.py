@@ -126,7 +126,7 @@ def test_gunicorn_serves_readyz_and_a_crashing_worker_leaves_a_stack_trace(
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_for(lambda: "EduHub is ready: open http://127.0.0.1:" in log.read_text())
+        wait_for(lambda: "EduHub is listening: open http://127.0.0.1:" in log.read_text())
 
         def answered() -> tuple[int, dict] | None:  # type: ignore[type-arg]
             try:
