@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 CONTENT ?= content
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= 2
+# WORKERS: gunicorn workers; unset, gunicorn.conf.py takes 2 x cores + 1 (at most 8).
+WORKERS ?=
 PG_ADMIN_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 # Links in emails point at the server `make run` starts, unless EDUHUB_BASE_URL is set.
 EDUHUB_BASE_URL ?= http://$(HOST):$(PORT)
@@ -25,8 +26,8 @@ run: install
 	$(BIN)/eduhub db upgrade
 	$(BIN)/eduhub content import $(CONTENT)
 	$(BIN)/eduhub search reindex --if-needed
-	EDUHUB_BASE_URL="$(EDUHUB_BASE_URL)" $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
-		--access-logfile - wsgi:app
+	@echo "== EduHub: open http://$(HOST):$(PORT)/ (Ctrl-C stops it) =="
+	EDUHUB_BASE_URL="$(EDUHUB_BASE_URL)" HOST="$(HOST)" PORT="$(PORT)" $(if $(WORKERS),WORKERS="$(WORKERS)" )$(BIN)/gunicorn --config gunicorn.conf.py
 
 tests/browser/node_modules: tests/browser/package-lock.json
 	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules; \

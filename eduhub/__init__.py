@@ -12,10 +12,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the WSGI application: settings, extensions, blueprints, CLI, error pages."""
     from eduhub import (
         accounts,
+        assets,
+        compression,
         config,
         errors,
         extensions,
         guards,
+        pagecache,
         progress,
         templating,
         transactions,
@@ -41,7 +44,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("eduhub").setLevel(settings["LOG_LEVEL"].upper())
     config.prepare_instance(app)
 
-    guards.init_app(app)  # first: bad input is refused before CSRF, sign-in or any view
+    # after_request hooks run in reverse order: compress last, keep anonymous pages before.
+    compression.init_app(app)
+    pagecache.init_app(app)
+    assets.init_app(app)
+    guards.init_app(app)  # bad input is refused before CSRF, sign-in or any view
     extensions.init_app(app)
     errors.init_app(app)
     transactions.init_app(app)
