@@ -229,7 +229,10 @@ def fuzz_route(app: Flask, rule: Rule, method: str) -> None:
                 kwargs = {"data": data.draw(forms, label="form")}
         response = client.open(url, method=method, **kwargs)
         status, body = response.status_code, response.get_data(as_text=True)[:300]
-        assert status < 500, f"{method} {url} {kwargs} -> {status}: {body}"
+        # A readiness check answers 503 by design when the instance is not ready (this one has
+        # no migrations applied); anything else above 499 is a bug.
+        expected_503 = rule.rule in ("/readyz", "/healthz") and status == 503
+        assert status < 500 or expected_503, f"{method} {url} {kwargs} -> {status}: {body}"
 
     one()
 

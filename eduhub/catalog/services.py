@@ -33,8 +33,11 @@ class CatalogFilters:
 
     @classmethod
     def from_args(cls, args: Any) -> CatalogFilters:
-        """Parse request arguments; empty values mean "any"."""
-        raw_page = args.get("page", "1") or "1"
+        """Parse request arguments; empty values mean "any"; each may be given once."""
+        for name in ("page", "subject", "level", "language", "city", "org"):
+            if len(args.getlist(name)) > 1:
+                raise BadRequest(f"{name} may be given only once")
+        raw_page = args.get("page", "1")  # "?page=" is no page number: a 400, as the API says
         try:
             page = int(raw_page)
         except ValueError as exc:

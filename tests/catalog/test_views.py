@@ -1004,3 +1004,10 @@ def test_unexpected_errors_get_a_friendly_500_and_json_under_api(tmp_path: Path)
         from eduhub.extensions import db as extension_db
 
         extension_db.engine.dispose()
+
+
+def test_a_catalog_filter_given_twice_is_a_400_not_a_silent_choice(client) -> None:  # type: ignore[no-untyped-def]
+    for url in ("/courses?page=1&page=2", "/api/v1/courses?subject=energy&subject=science"):
+        response = client.get(url)
+        assert response.status_code == 400, url
+        assert "only once" in response.get_data(as_text=True)
