@@ -85,9 +85,10 @@ def on_starting(_server: Any) -> None:
     URL or a bad value stops gunicorn with one clear line rather than one per worker."""
     os.environ.setdefault("EDUHUB_ENV", "production")  # as wsgi.py does
     from eduhub.config import ConfigError, load
+    from eduhub.extensions import check_ratelimit_storage
 
     try:
-        load()
+        check_ratelimit_storage(load()["RATELIMIT_STORAGE_URI"])
     except ConfigError as exc:
         print(f"eduhub: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(1) from None

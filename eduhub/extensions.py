@@ -70,24 +70,41 @@ def _init_limiter(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     try:
         limiter.init_app(app)
-    except ConfigurationError as exc:
-        if "prerequisite not available" in str(exc) or "minimum version of" in str(exc):
-            raise ConfigError(
-                f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} needs a driver that is not installed "
-                f"({exc.args[0].split('.')[0]}): pip install -e '.[redis]' (docs/deployment.md)"
-            ) from exc
-        raise ConfigError(
-            f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} is not a storage EduHub can count rate "
-            f"limits in ({exc}); use memory:// or redis://host:6379"
-        ) from exc
-    except ValueError as exc:  # a malformed URL, such as a port that is not a number
-        raise ConfigError(
-            f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} is not a valid URL: {exc}"
-        ) from exc
+    except (ConfigurationError, ValueError) as exc:
+        raise storage_error(uri, exc) from exc
     if limiter.enabled and not limiter.storage.check():
         raise ConfigError(
             f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} does not answer: is Redis running there?"
         )
+
+
+def storage_error(uri: str, exc: Exception) -> Exception:
+    """The one-line ConfigError for a rate-limit storage URI that ``limits`` refused."""
+    from eduhub.config import ConfigError
+
+    shown = _without_password(uri)
+    if isinstance(exc, ValueError):  # a malformed URL, such as a port that is not a number
+        return ConfigError(f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} is not a valid URL: {exc}")
+    if "prerequisite not available" in str(exc) or "minimum version of" in str(exc):
+        return ConfigError(
+            f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} needs a driver that is not installed "
+            f"({exc.args[0].split('.')[0]}): pip install -e '.[redis]' (docs/deployment.md)"
+        )
+    return ConfigError(
+        f"EDUHUB_RATELIMIT_STORAGE_URI={shown!r} is not a storage EduHub can count rate "
+        f"limits in ({exc}); use memory:// or redis://host:6379"
+    )
+
+
+def check_ratelimit_storage(uri: str) -> None:
+    """Raise the ConfigError start-up would raise for ``uri``, without building an app
+    (gunicorn's arbiter checks this once, before any worker starts)."""
+    from limits.storage import storage_from_string
+
+    try:
+        storage_from_string(uri)
+    except (ConfigurationError, ValueError) as exc:
+        raise storage_error(uri, exc) from exc
 
 
 def _without_password(uri: str) -> str:
