@@ -367,3 +367,23 @@ def current_generation(session: Session) -> int:
 
     value = session.scalar(select(ContentGeneration.generation).where(ContentGeneration.id == 1))
     return value or 0
+
+
+def advance_generation(session: Session) -> tuple[int, int]:
+    """Count one more catalog change in the caller's transaction; returns (before, after).
+
+    Adds but does not flush, so it is safe inside a ``before_flush`` hook. The row lock
+    (SELECT … FOR UPDATE) serialises concurrent writers on PostgreSQL until their commit;
+    SQLite has one writer anyway.
+    """
+    from eduhub.catalog.models import ContentGeneration
+    from eduhub.orm import utcnow
+
+    row = session.get(ContentGeneration, 1, with_for_update=True)
+    if row is None:
+        row = ContentGeneration(id=1, generation=0)
+        session.add(row)
+    before = row.generation
+    row.generation += 1
+    row.changed_at = utcnow()
+    return before, row.generation

@@ -412,21 +412,3 @@ def rerender(session: Session, *, everything: bool = False) -> int:
         lesson.updated_at = now
     session.flush()
     return len(lessons)
-
-
-def bump_generation(session: Session) -> int:
-    """Count one more catalog change, inside the caller's transaction; returns the new value.
-
-    The row lock taken by the UPDATE serialises concurrent imports on PostgreSQL; SQLite has
-    one writer anyway.
-    """
-    from eduhub.catalog.models import ContentGeneration
-
-    row = session.get(ContentGeneration, 1, with_for_update=True)
-    if row is None:
-        row = ContentGeneration(id=1, generation=0)
-        session.add(row)
-    row.generation += 1
-    row.changed_at = utcnow()
-    session.flush()
-    return row.generation

@@ -20,6 +20,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, inspect, or_, select
 from sqlalchemy.orm import Session
 
+from eduhub.catalog import services as catalog
 from eduhub.catalog.models import (
     ContentGeneration,
     Course,
@@ -30,7 +31,6 @@ from eduhub.catalog.models import (
     Module,
     Organization,
 )
-from eduhub.orm import utcnow
 from eduhub.search import documents
 from eduhub.search.store import IndexBehind, IndexMissing, IndexStore
 from eduhub.transactions import after_commit
@@ -103,8 +103,7 @@ def status(store: IndexStore) -> IndexStatus:
 
 def content_generation(session: Session | Any) -> int:
     """The catalog's content generation as ``session`` sees it (0 before the first change)."""
-    value = session.scalar(select(ContentGeneration.generation).where(ContentGeneration.id == 1))
-    return value or 0
+    return catalog.current_generation(session)
 
 
 def reindex(session: Session, store: IndexStore) -> int:
@@ -190,19 +189,8 @@ def _note_deleted(changes: Changes, obj: Any) -> None:
 
 
 def _bump_generation(session: Session, changes: Changes) -> None:
-    """One new content generation per transaction, in its first flush that changes the catalog.
-
-    The row lock (SELECT … FOR UPDATE) serialises concurrent writers on PostgreSQL until
-    their commit; SQLite has one writer anyway.
-    """
-    row = session.get(ContentGeneration, 1, with_for_update=True)
-    if row is None:
-        row = ContentGeneration(id=1, generation=0)
-        session.add(row)
-    changes.base = row.generation
-    row.generation += 1
-    row.changed_at = utcnow()
-    changes.generation = row.generation
+    """One new content generation per transaction, in its first flush that changes the catalog."""
+    changes.base, changes.generation = catalog.advance_generation(session)
 
 
 @event.listens_for(Session, "before_flush")

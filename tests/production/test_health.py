@@ -11,6 +11,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import text
 
+from eduhub.catalog import services as catalog_services
 from eduhub.extensions import db as _db
 from eduhub.packs import importer
 from eduhub.packs.reader import load_tree
@@ -105,7 +106,7 @@ def test_not_ready_without_a_database_schema(app: Flask) -> None:
 
 def test_not_ready_when_the_index_is_stale(migrated: Flask) -> None:
     with migrated.app_context():
-        importer.bump_generation(_db.session)
+        catalog_services.advance_generation(_db.session)
         _db.session.commit()
     status, body = readyz(migrated)
     assert status == 503

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from eduhub.catalog import services as catalog_services
 from eduhub.search import sync
 from tests.factories import write_course, write_lesson, write_org
 
@@ -128,9 +129,8 @@ def test_the_index_follows_imports_changes_and_retirements(app, runner, client, 
 def test_healthz_reports_a_missing_or_stale_index_and_reindex_fixes_it(
     app, db, runner, client, imported
 ) -> None:  # type: ignore[no-untyped-def]
-    from eduhub.packs import importer
 
-    importer.bump_generation(db.session)
+    catalog_services.advance_generation(db.session)
     db.session.commit()
     health = client.get("/healthz").get_json()
     assert (health["status"], health["search"]["index"]) == ("degraded", "stale")
